@@ -1,0 +1,170 @@
+//! What the body of a retried call can learn about the attempt it is in.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A key that stays the same across every attempt of one call.
+///
+/// Send it with each request (an `Idempotency-Key` header) so that the
+/// service can recognise a retry of a request it already processed and not
+/// act twice: the tutorial's "don't ignore idempotency". It is 128 random
+/// bits, drawn when first asked for, shown as 32 hex digits.
+///
+/// ```
+/// use resilient_core::IdempotencyKey;
+///
+/// let key = IdempotencyKey::from_u128(0xfeed);
+/// assert_eq!(key.to_string(), "0000000000000000000000000000feed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdempotencyKey(u128);
+
+impl IdempotencyKey {
+    /// A key with the given value.
+    pub const fn from_u128(value: u128) -> Self {
+        IdempotencyKey(value)
+    }
+
+    /// The key's value.
+    pub const fn as_u128(&self) -> u128 {
+        self.0
+    }
+
+    fn random() -> Self {
+        IdempotencyKey(rand::random())
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+/// The attempt a retried call is in, as seen from inside its body.
+///
+/// Read it with [`attempt()`](crate::attempt()). It is set while the body of a
+/// `#[retry]` function (or an operation run by
+/// [`RetryPolicy::run`](crate::RetryPolicy::run)) is being polled, and only
+/// then: a task the body spawns does not see it.
+///
+/// ```
+/// use resilient_core::{attempt, RetryConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let policy = RetryConfig::new().build().unwrap();
+/// let number = policy
+///     .run(|| async { Ok::<_, std::io::Error>(attempt().unwrap().number()) })
+///     .await
+///     .unwrap();
+/// assert_eq!(number, 1);
+/// assert!(attempt().is_none()); // outside any retried call
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    number: u32,
+    key: Option<IdempotencyKey>,
+}
+
+impl Attempt {
+    pub(crate) const fn first() -> Self {
+        Attempt {
+            number: 1,
+            key: None,
+        }
+    }
+
+    pub(crate) fn next(&mut self) {
+        self.number += 1;
+    }
+
+    /// Which attempt this is, counting from 1.
+    pub const fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// `true` on a retry, `false` on the first attempt.
+    pub const fn is_retry(&self) -> bool {
+        self.number > 1
+    }
+
+    /// The call's idempotency key: the same value on every attempt of this
+    /// call, different for every call.
+    pub fn idempotency_key(&self) -> IdempotencyKey {
+        // The key is drawn lazily, so calls that never ask pay nothing. The
+        // draw is written back through `CURRENT` when the poll ends.
+        match self.key {
+            Some(key) => key,
+            None => {
+                let key = IdempotencyKey::random();
+                CURRENT.with(|c| {
+                    if let Some(mut a) = c.get() {
+                        a.key = Some(key);
+                        c.set(Some(a));
+                    }
+                });
+                key
+            }
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<Attempt>> = const { Cell::new(None) };
+}
+
+/// The attempt the current retried call is in, or `None` outside one.
+///
+/// ```
+/// assert!(resilient_core::attempt().is_none());
+/// ```
+pub fn attempt() -> Option<Attempt> {
+    CURRENT.with(|c| c.get())
+}
+
+pin_project_lite::pin_project! {
+    /// A future that makes `attempt` current while it is polled.
+    #[doc(hidden)]
+    pub struct Scoped<'a, F> {
+        attempt: &'a mut Attempt,
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<'a, F> Scoped<'a, F> {
+    pub(crate) fn new(attempt: &'a mut Attempt, inner: F) -> Self {
+        Scoped { attempt, inner }
+    }
+}
+
+impl<F: Future> Future for Scoped<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        // Restores the outer call's attempt even if the body panics, and
+        // keeps an idempotency key drawn during this poll.
+        struct Restore<'b> {
+            attempt: &'b mut Attempt,
+            outer: Option<Attempt>,
+        }
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                if let Some(seen) = CURRENT.with(|c| c.replace(self.outer)) {
+                    self.attempt.key = seen.key;
+                }
+            }
+        }
+        let outer = CURRENT.with(|c| c.replace(Some(**this.attempt)));
+        let _restore = Restore {
+            attempt: this.attempt,
+            outer,
+        };
+        this.inner.poll(cx)
+    }
+}

@@ -1,0 +1,107 @@
+//! The framework's own errors.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use crate::Transient;
+
+/// A call or attempt ran out of time.
+///
+/// `#[timeout]`, and `#[retry]` with `timeout` or `deadline`, return
+/// `Err(E::from(TimedOut))`, so the function's error type needs
+/// `From<TimedOut>`. It is transient: another attempt may be faster.
+///
+/// ```
+/// use resilient_core::{TimedOut, Transient};
+///
+/// #[derive(Debug)]
+/// enum OcrError { Timeout(TimedOut), BadImage }
+///
+/// impl From<TimedOut> for OcrError {
+///     fn from(t: TimedOut) -> Self { OcrError::Timeout(t) }
+/// }
+///
+/// assert!(TimedOut::new(std::time::Duration::from_secs(30)).is_transient());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimedOut {
+    after: Duration,
+}
+
+impl TimedOut {
+    /// A timeout that fired after `after`.
+    pub const fn new(after: Duration) -> Self {
+        TimedOut { after }
+    }
+
+    /// How long the call or attempt was allowed to run.
+    pub const fn after(&self) -> Duration {
+        self.after
+    }
+}
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timed out after {:?}", self.after)
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
+impl Transient for TimedOut {
+    fn is_transient(&self) -> bool {
+        true
+    }
+}
+
+/// Lets functions returning `std::io::Result` use `#[timeout]`: the error has
+/// kind [`io::ErrorKind::TimedOut`], which is transient.
+impl From<TimedOut> for io::Error {
+    fn from(t: TimedOut) -> Self {
+        io::Error::new(io::ErrorKind::TimedOut, t)
+    }
+}
+
+/// A policy built in code with a value that makes no sense.
+///
+/// The same checks run at compile time for the attributes; in code, building
+/// returns this error instead of panicking.
+///
+/// ```
+/// use resilient_core::RetryConfig;
+///
+/// let err = RetryConfig::new().factor(0.5).build().unwrap_err();
+/// assert_eq!(err.field(), "factor");
+/// assert_eq!(err.to_string(), "invalid `factor`: must be at least 1.0");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigError {
+    field: &'static str,
+    reason: &'static str,
+}
+
+impl ConfigError {
+    /// An error about `field`, saying why in `reason`.
+    pub const fn new(field: &'static str, reason: &'static str) -> Self {
+        ConfigError { field, reason }
+    }
+
+    /// The name of the offending field, as the attribute spells it.
+    pub const fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// Why the value was refused.
+    pub const fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid `{}`: {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}

@@ -1,0 +1,34 @@
+//! The runtime of [`resilient`](https://docs.rs/resilient): retry policies,
+//! backoff and jitter, timeouts, error classification and per-function
+//! metrics.
+//!
+//! It works on its own, without the attributes: build a [`RetryPolicy`] and
+//! [`run`](RetryPolicy::run) any async operation through it. The attributes of
+//! `resilient` are a compile-time face over these same engines.
+//!
+//! ```
+//! use std::io;
+//! use resilient_core::RetryConfig;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+//! let policy = RetryConfig::new().max_retries(2).build().unwrap();
+//! let out: io::Result<()> = policy.run(|| async { Err(io::ErrorKind::ConnectionReset.into()) }).await;
+//! assert!(out.is_err()); // three attempts, then the last error
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+mod classify;
+mod context;
+mod error;
+pub mod metrics;
+pub mod retry;
+mod rng;
+pub mod timeout;
+
+pub use classify::{ByTransient, Classify, RetryIf, Transient, Verdict};
+pub use context::{attempt, Attempt, IdempotencyKey, Scoped};
+pub use error::{ConfigError, TimedOut};
+pub use retry::{Jitter, RetryConfig, RetryPolicy, Schedule};
+pub use rng::seed_jitter;
