@@ -23,6 +23,8 @@ mod classify;
 mod context;
 mod error;
 pub mod metrics;
+#[doc(hidden)]
+pub mod private;
 pub mod retry;
 mod rng;
 pub mod timeout;

@@ -1,0 +1,371 @@
+//! Parsing of attribute arguments into typed values, shared by every
+//! attribute: `key`, `key = value`, or a bare positional value.
+
+use std::time::Duration;
+
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned as _;
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Token, UnOp};
+
+/// Collects every error of an expansion, so the user sees all of them at once.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn add(
+        &mut self,
+        span: impl syn::spanned::Spanned,
+        message: impl std::fmt::Display,
+    ) {
+        self.push(syn::Error::new(span.span(), message));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .flat_map(|e| e.clone())
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    pub(crate) fn into_compile_errors(self) -> TokenStream {
+        self.0.map(|e| e.to_compile_error()).unwrap_or_default()
+    }
+}
+
+/// One argument as written.
+pub(crate) struct Arg {
+    /// `None` for a positional value such as `#[timeout("30s")]`.
+    pub(crate) key: Option<Ident>,
+    pub(crate) value: Option<Expr>,
+}
+
+impl Arg {
+    pub(crate) fn span(&self) -> Span {
+        match (&self.key, &self.value) {
+            (Some(k), _) => k.span(),
+            (None, Some(v)) => v.span(),
+            (None, None) => Span::call_site(),
+        }
+    }
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        // `crate` is a keyword, so keys are read with `parse_any`.
+        if input.peek(Ident::peek_any) && !input.peek2(Token![::]) {
+            let fork = input.fork();
+            let key = Ident::parse_any(&fork)?;
+            if fork.is_empty() || fork.peek(Token![,]) || fork.peek(Token![=]) {
+                input.advance_to(&fork);
+                let value = if input.parse::<Option<Token![=]>>()?.is_some() {
+                    Some(input.parse()?)
+                } else {
+                    None
+                };
+                return Ok(Arg {
+                    key: Some(key),
+                    value,
+                });
+            }
+        }
+        Ok(Arg {
+            key: None,
+            value: Some(input.parse()?),
+        })
+    }
+}
+
+use syn::parse::discouraged::Speculative;
+
+pub(crate) fn parse_args(tokens: TokenStream) -> syn::Result<Vec<Arg>> {
+    let list = Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens)?;
+    Ok(list.into_iter().collect())
+}
+
+/// What an attribute accepts: its name and its keys, for the messages.
+pub(crate) struct Schema {
+    pub(crate) attribute: &'static str,
+    pub(crate) keys: &'static [&'static str],
+}
+
+impl Schema {
+    /// Splits `args` by key, reporting unknown and repeated keys. Returns the
+    /// known arguments in the order written.
+    pub(crate) fn check<'a>(
+        &self,
+        args: &'a [Arg],
+        errors: &mut Errors,
+    ) -> Vec<(&'static str, &'a Arg)> {
+        let mut seen: Vec<(&'static str, &'a Arg)> = Vec::new();
+        for arg in args {
+            let Some(key) = &arg.key else {
+                // Positional values are handled by the attribute itself.
+                seen.push(("", arg));
+                continue;
+            };
+            let name = key.unraw().to_string();
+            let Some(known) = self.keys.iter().find(|k| **k == name) else {
+                errors.add(key, self.unknown_key(&name));
+                continue;
+            };
+            if seen.iter().any(|(k, _)| k == known) {
+                errors.add(
+                    key,
+                    format!("`{name}` is given twice in `#[{}]`", self.attribute),
+                );
+                continue;
+            }
+            seen.push((known, arg));
+        }
+        seen
+    }
+
+    fn unknown_key(&self, name: &str) -> String {
+        let mut message = format!(
+            "unknown argument `{name}` for `#[{}]`; expected one of: {}",
+            self.attribute,
+            self.keys
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let best = self
+            .keys
+            .iter()
+            .map(|k| (strsim::damerau_levenshtein(k, name), *k))
+            .min();
+        if let Some((distance, key)) = best {
+            if distance <= 2 || (distance <= 3 && name.len() >= 7) {
+                message.push_str(&format!("\n       help: did you mean `{key}`?"));
+            }
+        }
+        message
+    }
+}
+
+/// A value with the span of the tokens it came from.
+#[derive(Clone, Copy)]
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) span: Span,
+}
+
+fn require_value<'a>(arg: &'a Arg, what: &str) -> syn::Result<&'a Expr> {
+    arg.value.as_ref().ok_or_else(|| {
+        let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+        syn::Error::new(
+            arg.span(),
+            format!("`{key}` needs a value: `{key} = {what}`"),
+        )
+    })
+}
+
+/// A literal, seeing through a leading minus sign so that `-1` is reported
+/// as a negative value rather than as a wrong type.
+fn literal(expr: &Expr) -> Option<(bool, &Lit)> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => Some((false, lit)),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            Expr::Lit(ExprLit { lit, .. }) => Some((true, lit)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `key = N` with N a positive whole number.
+pub(crate) fn positive_int(arg: &Arg) -> syn::Result<Spanned<u32>> {
+    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+    let expr = require_value(arg, "3")?;
+    let span = expr.span();
+    match literal(expr) {
+        Some((false, Lit::Int(i))) => {
+            let n: u64 = i.base10_parse()?;
+            if n == 0 {
+                return Err(syn::Error::new(span, format!("`{key}` must be at least 1")));
+            }
+            let value = u32::try_from(n).map_err(|_| {
+                syn::Error::new(span, format!("`{key}` is too large (at most {})", u32::MAX))
+            })?;
+            Ok(Spanned { value, span })
+        }
+        Some((true, Lit::Int(_) | Lit::Float(_))) => Err(syn::Error::new(
+            span,
+            format!("`{key}` must be a positive whole number, not negative"),
+        )),
+        _ => Err(syn::Error::new(
+            span,
+            format!("`{key}` must be a whole number, as in `{key} = 3`"),
+        )),
+    }
+}
+
+/// `key = 2.0` (or `2`) with a finite value at least `min`.
+pub(crate) fn float_at_least(arg: &Arg, min: f64) -> syn::Result<Spanned<f64>> {
+    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+    let expr = require_value(arg, "2.0")?;
+    let span = expr.span();
+    let (negative, value) = match literal(expr) {
+        Some((neg, Lit::Float(f))) => (neg, f.base10_parse::<f64>()?),
+        Some((neg, Lit::Int(i))) => (neg, i.base10_parse::<u64>()? as f64),
+        _ => {
+            return Err(syn::Error::new(
+                span,
+                format!("`{key}` must be a number, as in `{key} = 2.0`"),
+            ))
+        }
+    };
+    let value = if negative { -value } else { value };
+    if !value.is_finite() || value < min {
+        return Err(syn::Error::new(
+            span,
+            format!("`{key}` must be at least {min:.1}, found {value}"),
+        ));
+    }
+    Ok(Spanned { value, span })
+}
+
+/// A duration: a string such as `"100ms"`, `"30s"`, `"2m"`, `"1h 30m"`, or a
+/// number of seconds such as `2` or `0.5`. Zero and negative values are refused.
+pub(crate) fn duration(arg: &Arg) -> syn::Result<Spanned<Duration>> {
+    let key = arg.key.as_ref().map(|k| k.to_string());
+    let expr = require_value(arg, "\"30s\"")?;
+    duration_expr(key.as_deref(), expr)
+}
+
+pub(crate) fn duration_expr(key: Option<&str>, expr: &Expr) -> syn::Result<Spanned<Duration>> {
+    let span = expr.span();
+    let what = key
+        .map(|k| format!("`{k}`"))
+        .unwrap_or_else(|| "the duration".into());
+    let example = match key {
+        Some(k) => format!("`{k} = \"30s\"` or `{k} = 2.5` (seconds)"),
+        None => "`\"30s\"` or `2.5` (seconds)".into(),
+    };
+    let value = match literal(expr) {
+        Some((false, Lit::Str(s))) => parse_duration_str(&s)
+            .map_err(|m| syn::Error::new(span, format!("{what} is not a valid duration: {m}")))?,
+        Some((false, Lit::Int(i))) => Duration::from_secs(i.base10_parse()?),
+        Some((false, Lit::Float(f))) => {
+            let secs: f64 = f.base10_parse()?;
+            Duration::try_from_secs_f64(secs)
+                .map_err(|_| syn::Error::new(span, format!("{what} is out of range")))?
+        }
+        Some((true, Lit::Int(_) | Lit::Float(_))) => {
+            return Err(syn::Error::new(
+                span,
+                format!("{what} must be positive, not negative"),
+            ))
+        }
+        _ => {
+            return Err(syn::Error::new(
+                span,
+                format!("{what} must be a duration, such as {example}"),
+            ))
+        }
+    };
+    if value.is_zero() {
+        return Err(syn::Error::new(
+            span,
+            format!("{what} must be greater than zero"),
+        ));
+    }
+    if value.as_nanos() > u64::MAX as u128 {
+        return Err(syn::Error::new(
+            span,
+            format!("{what} is too long (at most 584 years)"),
+        ));
+    }
+    Ok(Spanned { value, span })
+}
+
+fn parse_duration_str(s: &LitStr) -> Result<Duration, String> {
+    let text = s.value();
+    if text.trim().is_empty() {
+        return Err("it is empty; write a number and a unit, such as \"30s\"".into());
+    }
+    humantime::parse_duration(&text).map_err(|e| {
+        format!("\"{text}\": {e}; write a number and a unit: ms, s, m, h (such as \"500ms\" or \"1m 30s\")")
+    })
+}
+
+/// `key = "one"` with one of `choices`.
+pub(crate) fn choice<T: Copy>(arg: &Arg, choices: &[(&str, T)]) -> syn::Result<Spanned<T>> {
+    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+    let list = choices
+        .iter()
+        .map(|(n, _)| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expr = require_value(arg, choices[0].0)?;
+    let span = expr.span();
+    match literal(expr) {
+        Some((false, Lit::Str(s))) => {
+            let text = s.value();
+            choices
+                .iter()
+                .find(|(n, _)| *n == text)
+                .map(|(_, v)| Spanned { value: *v, span })
+                .ok_or_else(|| {
+                    syn::Error::new(
+                        span,
+                        format!("unknown `{key}` \"{text}\"; expected one of: {list}"),
+                    )
+                })
+        }
+        _ => Err(syn::Error::new(
+            span,
+            format!("`{key}` must be a string, one of: {list}"),
+        )),
+    }
+}
+
+/// `key = path::to::item`.
+pub(crate) fn path(arg: &Arg) -> syn::Result<Path> {
+    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+    match require_value(arg, "path::to::fn")? {
+        Expr::Path(p) if p.qself.is_none() => Ok(p.path.clone()),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!("`{key}` must be a path to a function, as in `{key} = is_retryable`"),
+        )),
+    }
+}
+
+/// `crate = "path"`: where the runtime is, for crates that re-export it.
+pub(crate) fn crate_path(arg: &Arg) -> syn::Result<Path> {
+    let expr = require_value(arg, "\"my_crate::resilient\"")?;
+    match literal(expr) {
+        Some((false, Lit::Str(s))) => s.parse::<Path>().map_err(|_| {
+            syn::Error::new(
+                expr.span(),
+                "`crate` must be a path, as in `crate = \"my_crate::resilient\"`",
+            )
+        }),
+        _ => Err(syn::Error::new(
+            expr.span(),
+            "`crate` must be a string holding a path, as in `crate = \"my_crate::resilient\"`",
+        )),
+    }
+}

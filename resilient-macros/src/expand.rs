@@ -1,0 +1,241 @@
+//! Expansion of our attributes on one function: gather them, check them,
+//! and wrap the body in the canonical order `retry(timeout(body))`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Ident, ItemFn, Meta, Path};
+
+use crate::args::{self, Errors};
+use crate::item;
+use crate::retry::RetryArgs;
+use crate::timeout::TimeoutArgs;
+
+/// The attributes this crate expands on functions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Retry,
+    Timeout,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Retry => "retry",
+            Kind::Timeout => "timeout",
+        }
+    }
+
+    /// Recognises `#[retry]`, `#[resilient::retry]`, `#[::resilient::retry]`.
+    fn of(attr: &Attribute) -> Option<Kind> {
+        let path = attr.path();
+        let last = path.segments.last()?;
+        let prefix_ok = match path.segments.len() {
+            1 => path.leading_colon.is_none(),
+            2 => path.segments[0].ident == "resilient",
+            _ => false,
+        };
+        if !prefix_ok {
+            return None;
+        }
+        [Kind::Retry, Kind::Timeout]
+            .into_iter()
+            .find(|k| last.ident == k.name())
+    }
+}
+
+/// Every one of our attributes found on the function, checked.
+#[derive(Default)]
+struct Layers {
+    retry: Option<RetryArgs>,
+    timeout: Option<TimeoutArgs>,
+    seen: Vec<Kind>,
+}
+
+impl Layers {
+    fn add(&mut self, kind: Kind, span: Span, tokens: TokenStream, errors: &mut Errors) {
+        if self.seen.contains(&kind) {
+            errors.add(
+                span,
+                format!(
+                    "`#[{0}]` is given twice on this function; merge the arguments into one `#[{0}(...)]`",
+                    kind.name()
+                ),
+            );
+            return;
+        }
+        self.seen.push(kind);
+        let args = match args::parse_args(tokens) {
+            Ok(args) => args,
+            Err(e) => return errors.push(e),
+        };
+        match kind {
+            Kind::Retry => self.retry = Some(RetryArgs::parse(&args, errors)),
+            Kind::Timeout => self.timeout = TimeoutArgs::parse(&args, span, errors),
+        }
+    }
+
+    /// The runtime's door: `::resilient::__private`, or `<crate>::__private`.
+    fn runtime(&self) -> TokenStream {
+        let krate: Option<&Path> = self
+            .retry
+            .as_ref()
+            .and_then(|r| r.krate.as_ref())
+            .or_else(|| self.timeout.as_ref().and_then(|t| t.krate.as_ref()));
+        match krate {
+            Some(path) => quote!(#path::__private),
+            None => quote!(::resilient::__private),
+        }
+    }
+}
+
+/// What a sibling attribute is left holding once the first of ours has
+/// expanded it. It stays on the function, rather than being removed, so that
+/// the user's `use resilient::timeout;` counts as used.
+const EXPANDED: &str = "__resilient_expanded";
+
+/// Expands `#[<kind>(args)]` on `item`.
+pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    if args.to_string() == EXPANDED {
+        return item;
+    }
+    let mut func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            let message = format!("`#[{}]` applies to an `async fn`", kind.name());
+            let error = syn::Error::new(Span::call_site(), message).to_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    let mut errors = Errors::default();
+    let mut layers = Layers::default();
+    layers.add(kind, Span::call_site(), args, &mut errors);
+    // The first of our attributes to expand takes the others off the
+    // function, so that the order they are written in does not matter.
+    let mut siblings = Vec::new();
+    for attr in &mut func.attrs {
+        if let Some(kind) = Kind::of(attr) {
+            let tokens = match &attr.meta {
+                Meta::List(list) => list.tokens.clone(),
+                _ => TokenStream::new(),
+            };
+            siblings.push((kind, attr.path().span(), tokens));
+            let path = attr.path().clone();
+            let marker = Ident::new(EXPANDED, Span::call_site());
+            attr.meta = syn::parse_quote!(#path(#marker));
+        }
+    }
+    for (kind, span, tokens) in siblings {
+        layers.add(kind, span, tokens, &mut errors);
+    }
+    item::check_shape(&func, kind.name(), &mut errors);
+    let rt = layers.runtime();
+    let mut generated = func.clone();
+    let rebinds = match layers.retry {
+        Some(_) => item::per_attempt_arguments(&mut generated, &rt, &mut errors),
+        None => Vec::new(),
+    };
+    if !errors.is_empty() {
+        // The function as written, so that its callers still type-check and
+        // the only errors shown are ours.
+        let errors = errors.into_compile_errors();
+        return quote!(#errors #func);
+    }
+    generate(generated, &layers, &rt, &rebinds)
+}
+
+// Input:
+//   #[retry(max = 2)] #[timeout("1s")]
+//   async fn f(x: String) -> Result<u8, E> { body }
+// Output:
+//   async fn f(x: String) -> Result<u8, E> {
+//       static METRICS: Metrics = Metrics::new("f", module_path!());
+//       static POLICY: RetryPolicy = <checked config>;
+//       let mut call = Retrying::new(&POLICY, "f", Some(&METRICS));
+//       loop {
+//           let x = AttemptArg::fresh(&x);
+//           let out = call.attempt(timeout(1s, "f", Some(&METRICS), async { body })).await;
+//           match call.after(out, &ByTransient) { Done(r) => break r, Retry(d) => sleep(d).await }
+//       }
+//   }
+fn generate(
+    func: ItemFn,
+    layers: &Layers,
+    rt: &TokenStream,
+    rebinds: &[TokenStream],
+) -> TokenStream {
+    let name = func.sig.ident.to_string();
+    let ret_span = item::return_span(&func);
+    let metrics = Ident::new("__resilient_metrics", Span::mixed_site());
+    let some_metrics = quote!(::core::option::Option::Some(&#metrics));
+
+    let fake_return = Ident::new("__resilient_fake_return", Span::mixed_site());
+    let nameable = item::nameable_return(&func);
+    let block = &func.block;
+    // The unreachable `return` tells inference the body's type, which `?`
+    // and `return` in the body need (tracing-attributes does the same).
+    let mut call = quote! {
+        async {
+            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+            if false {
+                let #fake_return: #nameable = loop {};
+                return #fake_return;
+            }
+            #block
+        }
+    };
+
+    if let Some(t) = &layers.timeout {
+        let nanos = t.limit.value.as_nanos() as u64;
+        call = quote_spanned! {ret_span=>
+            #rt::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #call)
+        };
+    }
+
+    let body = match &layers.retry {
+        None => quote!(#rt::observe(&#metrics, #call).await),
+        Some(retry) => {
+            let policy = Ident::new("__RESILIENT_POLICY", Span::mixed_site());
+            let state = Ident::new("__resilient_call", Span::mixed_site());
+            let out = Ident::new("__resilient_out", Span::mixed_site());
+            let config = retry.config(rt);
+            let attempt = if retry.is_timed() {
+                quote_spanned!(ret_span=> #state.attempt_timed(#call))
+            } else {
+                quote!(#state.attempt(#call))
+            };
+            let decide = match &retry.retry_if {
+                Some(path) => {
+                    quote_spanned!(path.span()=> #state.after(#out, &#rt::RetryIf(#path)))
+                }
+                None => quote_spanned!(ret_span=> #state.after(#out, &#rt::ByTransient)),
+            };
+            quote! {
+                static #policy: #rt::RetryPolicy = match #config.build() {
+                    ::core::result::Result::Ok(policy) => policy,
+                    ::core::result::Result::Err(_) => ::core::panic!("invalid #[retry] policy"),
+                };
+                let mut #state = #rt::Retrying::new(&#policy, #name, #some_metrics);
+                loop {
+                    #(#rebinds)*
+                    let #out = #attempt.await;
+                    match #decide {
+                        #rt::Step::Done(result) => break result,
+                        #rt::Step::Retry(delay) => #rt::sleep(delay).await,
+                    }
+                }
+            }
+        }
+    };
+
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &func;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            static #metrics: #rt::Metrics = #rt::Metrics::new(#name, ::core::module_path!());
+            #body
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The annotated function: the checks on its shape, and how its arguments
+//! are handed to each attempt.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{FnArg, Ident, ItemFn, Pat, PatIdent, ReturnType, Type, TypeParamBound};
+
+use crate::args::Errors;
+
+/// Checks that `func` is an `async fn` returning a `Result`; `attribute`
+/// names the attribute for the messages.
+pub(crate) fn check_shape(func: &ItemFn, attribute: &str, errors: &mut Errors) {
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        errors.add(
+            sig.fn_token,
+            format!(
+                "`#[{attribute}]` applies to an `async fn`; add `async` to `fn {}`",
+                sig.ident
+            ),
+        );
+    }
+    match &sig.output {
+        ReturnType::Default => errors.add(
+            &sig.ident,
+            format!(
+                "`#[{attribute}]` needs `fn {}` to return `Result<T, E>`, so it can tell failure from success",
+                sig.ident
+            ),
+        ),
+        ReturnType::Type(_, ty) if !is_result(ty) => errors.add(
+            ty,
+            format!("`#[{attribute}]` needs a return type of `Result<T, E>`, so it can tell failure from success"),
+        ),
+        ReturnType::Type(..) => {}
+    }
+}
+
+/// `Result<..>`, `io::Result<..>` or an alias whose name ends in `Result`.
+fn is_result(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().ends_with("Result")),
+        Type::Group(g) => is_result(&g.elem),
+        Type::Paren(p) => is_result(&p.elem),
+        _ => false,
+    }
+}
+
+/// The return type with every `impl Trait` replaced by `_`, so that it can
+/// annotate a `let` in the body.
+pub(crate) fn nameable_return(func: &ItemFn) -> TokenStream {
+    struct Infer;
+    impl VisitMut for Infer {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(i) = ty {
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](i.span()),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    match &func.sig.output {
+        ReturnType::Type(_, ty) => {
+            let mut ty = (**ty).clone();
+            Infer.visit_type_mut(&mut ty);
+            quote!(#ty)
+        }
+        ReturnType::Default => quote!(()),
+    }
+}
+
+/// The span errors about the error type should point at.
+pub(crate) fn return_span(func: &ItemFn) -> Span {
+    match &func.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => func.sig.ident.span(),
+    }
+}
+
+/// Rewrites the arguments so that each attempt gets its own copy of the
+/// owned ones, and returns the statements that make that copy at the top of
+/// each attempt.
+///
+/// Input:  `async fn f(&self, id: &str, mut body: Vec<u8>, (a, b): (u8, u8))`
+/// Output: `async fn f(&self, id: &str, body: Vec<u8>, __resilient_arg3: (u8, u8))`
+///   with, per attempt,
+///   `let mut body = fresh(&body); let (a, b) = fresh(&__resilient_arg3);`
+pub(crate) fn per_attempt_arguments(
+    func: &mut ItemFn,
+    rt: &TokenStream,
+    errors: &mut Errors,
+) -> Vec<TokenStream> {
+    let mut rebinds = Vec::new();
+    for (i, input) in func.sig.inputs.iter_mut().enumerate() {
+        let arg = match input {
+            FnArg::Receiver(r) => {
+                if r.reference.is_none() {
+                    errors.add(
+                        &r.self_token,
+                        "`#[retry]` runs the body once per attempt, so it cannot take `self` by value; \
+                         take `&self` or `&mut self`",
+                    );
+                }
+                continue;
+            }
+            FnArg::Typed(arg) => arg,
+        };
+        let owned = !matches!(&*arg.ty, Type::Reference(_));
+        // An `impl Trait` argument is lent to each attempt unless it is
+        // `Clone`, since most such arguments (`impl AsRef<str>`) are only read.
+        let lent = match &*arg.ty {
+            Type::ImplTrait(i) => !i.bounds.iter().any(is_clone_bound),
+            _ => false,
+        };
+        let fresh = |source: &dyn quote::ToTokens| {
+            if owned && !lent {
+                quote_spanned!(arg.ty.span()=> #rt::AttemptArg::fresh(&#source))
+            } else {
+                quote!(#source)
+            }
+        };
+        match &mut *arg.pat {
+            Pat::Ident(PatIdent {
+                by_ref: None,
+                mutability,
+                ident,
+                subpat: None,
+                ..
+            }) => {
+                if lent || (!owned && mutability.is_none()) {
+                    continue;
+                }
+                let value = fresh(ident);
+                let mutability = mutability.take();
+                rebinds.push(quote!(let #mutability #ident = #value;));
+            }
+            pat => {
+                let name = Ident::new(&format!("__resilient_arg{i}"), Span::mixed_site());
+                let value = fresh(&name);
+                rebinds.push(quote!(let #pat = #value;));
+                *pat = Pat::Ident(PatIdent {
+                    attrs: Vec::new(),
+                    by_ref: None,
+                    mutability: None,
+                    ident: name,
+                    subpat: None,
+                });
+            }
+        }
+    }
+    rebinds
+}
+
+fn is_clone_bound(bound: &TypeParamBound) -> bool {
+    matches!(bound, TypeParamBound::Trait(t)
+        if t.path.segments.last().is_some_and(|s| s.ident == "Clone" || s.ident == "Copy"))
+}

@@ -1,0 +1,241 @@
+//! `#[derive(Transient)]`: classification of error types by variant.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{Attribute, Data, DeriveInput, Fields, Ident, Member, Path};
+
+use crate::args::{self, Errors};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Transient,
+    Permanent,
+    Delegate,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Transient => "transient",
+            Class::Permanent => "permanent",
+            Class::Delegate => "delegate",
+        }
+    }
+}
+
+/// The classification written on an item: `#[transient]`, `#[permanent]` or
+/// `#[delegate]`, with an error for more than one.
+fn class_of(attrs: &[Attribute], errors: &mut Errors) -> Option<(Class, Span)> {
+    let mut found: Option<(Class, Span)> = None;
+    for attr in attrs {
+        let class = [Class::Transient, Class::Permanent, Class::Delegate]
+            .into_iter()
+            .find(|c| attr.path().is_ident(c.name()));
+        let Some(class) = class else { continue };
+        if let Err(e) = attr.meta.require_path_only() {
+            errors.push(syn::Error::new(
+                e.span(),
+                format!("`#[{}]` takes no arguments", class.name()),
+            ));
+        }
+        match found {
+            Some((first, _)) => errors.add(
+                attr,
+                format!(
+                    "already marked `#[{}]`; an error is either transient or permanent, not both",
+                    first.name()
+                ),
+            ),
+            None => found = Some((class, attr.path().span())),
+        }
+    }
+    found
+}
+
+fn crate_of(attrs: &[Attribute], errors: &mut Errors) -> TokenStream {
+    let mut krate: Option<Path> = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("resilient")) {
+        let parsed = attr
+            .meta
+            .require_list()
+            .and_then(|l| args::parse_args(l.tokens.clone()));
+        match parsed {
+            Ok(list) => {
+                for arg in &list {
+                    match &arg.key {
+                        Some(k) if k == "crate" => match args::crate_path(arg) {
+                            Ok(p) => krate = Some(p),
+                            Err(e) => errors.push(e),
+                        },
+                        _ => errors.add(arg.span(), "expected `#[resilient(crate = \"path\")]`"),
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    match krate {
+        Some(p) => quote!(#p::__private),
+        None => quote!(::resilient::__private),
+    }
+}
+
+/// One variant (or the struct itself) and how it is classified.
+struct Case {
+    /// `Self::Variant` or `Self`.
+    path: TokenStream,
+    class: Class,
+    /// The field read by `retry_after`, or the field delegated to.
+    field: Option<Member>,
+}
+
+pub(crate) fn derive(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let rt = crate_of(&input.attrs, &mut errors);
+    let default = class_of(&input.attrs, &mut errors);
+    if let Some((Class::Delegate, span)) = default {
+        errors.add(
+            span,
+            "`#[delegate]` goes on a variant with one field, not on the type",
+        );
+    }
+    let mut cases = Vec::new();
+    match &input.data {
+        Data::Enum(data) => {
+            for variant in &data.variants {
+                let ident = &variant.ident;
+                let class = match class_of(&variant.attrs, &mut errors).or(default) {
+                    Some((class, _)) => class,
+                    None => {
+                        errors.add(
+                            ident,
+                            format!(
+                                "variant `{ident}` is not classified; mark it `#[transient]` or `#[permanent]`, \
+                                 or give the enum a default with `#[transient]` or `#[permanent]` on it"
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                let field = field_of(class, &variant.fields, ident, &mut errors);
+                cases.push(Case {
+                    path: quote!(Self::#ident),
+                    class,
+                    field,
+                });
+            }
+        }
+        Data::Struct(data) => {
+            let ident = &input.ident;
+            match default {
+                Some((class, _)) => {
+                    let field = field_of(class, &data.fields, ident, &mut errors);
+                    cases.push(Case {
+                        path: quote!(Self),
+                        class,
+                        field,
+                    });
+                }
+                None => errors.add(
+                    ident,
+                    format!("mark `{ident}` `#[transient]` or `#[permanent]` to say whether it is worth retrying"),
+                ),
+            }
+        }
+        Data::Union(u) => errors.add(
+            u.union_token,
+            "`#[derive(Transient)]` applies to enums and structs",
+        ),
+    }
+    if !errors.is_empty() {
+        return errors.into_compile_errors();
+    }
+
+    let binding = format_ident!("__resilient_field", span = Span::mixed_site());
+    let mut is_transient = Vec::new();
+    let mut retry_after = Vec::new();
+    for Case { path, class, field } in &cases {
+        let pattern = match field {
+            Some(member) => quote!(#path { #member: #binding, .. }),
+            None => quote!(#path { .. }),
+        };
+        match (class, field) {
+            (Class::Delegate, Some(_)) => {
+                is_transient.push(quote!(#pattern => #rt::Transient::is_transient(#binding)));
+                retry_after.push(quote!(#pattern => #rt::Transient::retry_after(#binding)));
+            }
+            (Class::Transient, Some(_)) => {
+                is_transient.push(quote!(#path { .. } => true));
+                retry_after
+                    .push(quote!(#pattern => #rt::RetryAfterField::retry_after_value(#binding)));
+            }
+            (class, _) => {
+                let value = *class == Class::Transient;
+                is_transient.push(quote!(#path { .. } => #value));
+            }
+        }
+    }
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #rt::Transient for #ident #ty_generics #where_clause {
+            fn is_transient(&self) -> bool {
+                match self {
+                    #(#is_transient,)*
+                }
+            }
+            #[allow(unreachable_patterns)]
+            fn retry_after(&self) -> ::core::option::Option<#rt::Duration> {
+                match self {
+                    #(#retry_after,)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    }
+}
+
+/// The field a case reads: its `#[retry_after]` field, or its only field
+/// for `#[delegate]`.
+fn field_of(class: Class, fields: &Fields, owner: &Ident, errors: &mut Errors) -> Option<Member> {
+    let member = |i: usize, f: &syn::Field| match &f.ident {
+        Some(name) => Member::Named(name.clone()),
+        None => Member::Unnamed(i.into()),
+    };
+    if class == Class::Delegate {
+        if fields.len() != 1 {
+            errors.add(
+                owner,
+                format!("`#[delegate]` needs `{owner}` to have exactly one field, whose own `Transient` impl decides"),
+            );
+            return None;
+        }
+        let f = fields.iter().next().unwrap();
+        return Some(member(0, f));
+    }
+    let mut found = None;
+    for (i, f) in fields.iter().enumerate() {
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("retry_after")) {
+            if class == Class::Permanent {
+                errors.add(
+                    attr,
+                    format!("`#[retry_after]` has no effect on `{owner}`, which is permanent and never retried"),
+                );
+            } else if found.is_some() {
+                errors.add(
+                    attr,
+                    format!("`{owner}` has more than one `#[retry_after]` field"),
+                );
+            } else {
+                found = Some(member(i, f));
+            }
+        }
+    }
+    found
+}
