@@ -1,10 +1,52 @@
-//! Placeholder; replaced below.
+//! Retries, timeouts and error classification for async Rust, checked at
+//! compile time.
+//!
+//! Annotate an `async fn` that returns `Result` and it survives the
+//! failures of the services it calls:
+//!
+//! ```
+//! use resilient::{retry, timeout, TimedOut, Transient};
+//!
+//! #[derive(Debug, Transient)]
+//! enum VisionError {
+//!     #[transient] Unavailable,
+//!     #[transient] TimedOut(TimedOut),
+//!     #[permanent] Unauthorized,
+//! }
+//! # impl std::fmt::Display for VisionError {
+//! #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+//! # }
+//! impl From<TimedOut> for VisionError {
+//!     fn from(t: TimedOut) -> Self { VisionError::TimedOut(t) }
+//! }
+//!
+//! #[retry(max = 3, backoff = 2.0, jitter)] // 2 s, 4 s, 8 s, with full jitter
+//! #[timeout("30s")]                        // per attempt
+//! async fn gpt4_vision(receipt: &[u8]) -> Result<String, VisionError> {
+//!     Ok(format!("{} bytes read", receipt.len()))
+//! }
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! # assert!(gpt4_vision(b"jpeg").await.is_ok());
+//! # }
+//! ```
+//!
+//! - [`retry`]: retries transient errors with exponential backoff, jitter,
+//!   per-attempt timeouts and a deadline.
+//! - [`timeout`]: bounds a call in time.
+//! - [`Transient`]: says which errors are worth retrying; derive it.
+//! - [`metrics`]: calls, successes, attempts and retries per function.
+//! - [`RetryPolicy`]: the same engine without the attributes.
+//!
+//! Every argument is checked when the code compiles: a misspelt key, a
+//! zero count or a duration like `"60x"` is a compile error at that token.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 #[doc(inline)]
 pub use resilient_core::*;
 #[doc(inline)]
 pub use resilient_macros::{retry, timeout, Transient};
 
+/// What the attributes' expansions call; not a public API.
 #[doc(hidden)]
 pub use resilient_core::private as __private;

@@ -7,8 +7,44 @@ pub use tokio::time::sleep;
 
 pub use crate::metrics::Metrics;
 pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule, Step};
-pub use crate::timeout::{observe, timeout};
-pub use crate::{ByTransient, RetryIf, Transient};
+pub use crate::timeout::observe;
+pub use crate::{ByTransient, RetryIf, TimedOut, Transient};
+
+use std::future::Future;
+
+/// The error types that can report a timeout: those with `From<TimedOut>`.
+/// It exists for its message.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot report a timeout: it does not implement `From<resilient::TimedOut>`",
+    label = "this error type needs `From<resilient::TimedOut>`",
+    note = "`#[timeout]`, and `#[retry]` with `timeout` or `deadline`, fail a late call with `Err({Self}::from(TimedOut))`; \
+            add a variant holding a `resilient::TimedOut` and implement `From<resilient::TimedOut> for {Self}`"
+)]
+pub trait CanTimeOut: From<TimedOut> {}
+
+impl<E: From<TimedOut>> CanTimeOut for E {}
+
+/// `#[timeout]`: [`crate::timeout::timeout`] with a message for a missing
+/// `From<TimedOut>`.
+#[inline]
+pub fn timeout<T, E: CanTimeOut, F: Future<Output = Result<T, E>>>(
+    limit: Duration,
+    name: &'static str,
+    metrics: Option<&'static Metrics>,
+    call: F,
+) -> impl Future<Output = Result<T, E>> {
+    crate::timeout::timeout(limit, name, metrics, call)
+}
+
+/// `#[retry(timeout = ..)]`: [`Retrying::attempt_timed`] with a message for
+/// a missing `From<TimedOut>`.
+#[inline]
+pub async fn attempt_timed<T, E: CanTimeOut, F: Future<Output = Result<T, E>>>(
+    call: &mut Retrying<'_>,
+    attempt: F,
+) -> Result<T, E> {
+    call.attempt_timed(attempt).await
+}
 
 /// Gives each attempt its own copy of an owned argument.
 #[diagnostic::on_unimplemented(

@@ -165,7 +165,8 @@ fn generate(
     rebinds: &[TokenStream],
 ) -> TokenStream {
     let name = func.sig.ident.to_string();
-    let ret_span = item::return_span(&func);
+    let err_span = item::error_span(&func);
+    let rt_at_error = item::respan(rt.clone(), err_span);
     let metrics = Ident::new("__resilient_metrics", Span::mixed_site());
     let some_metrics = quote!(::core::option::Option::Some(&#metrics));
 
@@ -187,8 +188,8 @@ fn generate(
 
     if let Some(t) = &layers.timeout {
         let nanos = t.limit.value.as_nanos() as u64;
-        call = quote_spanned! {ret_span=>
-            #rt::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #call)
+        call = quote_spanned! {err_span=>
+            #rt_at_error::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #call)
         };
     }
 
@@ -200,7 +201,7 @@ fn generate(
             let out = Ident::new("__resilient_out", Span::mixed_site());
             let config = retry.config(rt);
             let attempt = if retry.is_timed() {
-                quote_spanned!(ret_span=> #state.attempt_timed(#call))
+                quote_spanned!(err_span=> #rt_at_error::attempt_timed(&mut #state, #call))
             } else {
                 quote!(#state.attempt(#call))
             };
@@ -208,7 +209,7 @@ fn generate(
                 Some(path) => {
                     quote_spanned!(path.span()=> #state.after(#out, &#rt::RetryIf(#path)))
                 }
-                None => quote_spanned!(ret_span=> #state.after(#out, &#rt::ByTransient)),
+                None => quote_spanned!(err_span=> #state.after(#out, &#rt_at_error::ByTransient)),
             };
             quote! {
                 static #policy: #rt::RetryPolicy = match #config.build() {

@@ -77,12 +77,46 @@ pub(crate) fn nameable_return(func: &ItemFn) -> TokenStream {
     }
 }
 
-/// The span errors about the error type should point at.
-pub(crate) fn return_span(func: &ItemFn) -> Span {
-    match &func.sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => func.sig.ident.span(),
+/// The span errors about the error type should point at: `E` in
+/// `Result<T, E>`, else the return type.
+pub(crate) fn error_span(func: &ItemFn) -> Span {
+    let ty = match &func.sig.output {
+        ReturnType::Type(_, ty) => ty,
+        ReturnType::Default => return func.sig.ident.span(),
+    };
+    if let Type::Path(p) = &**ty {
+        if let Some(syn::PathArguments::AngleBracketed(args)) =
+            p.path.segments.last().map(|s| &s.arguments)
+        {
+            let types: Vec<_> = args
+                .args
+                .iter()
+                .filter(|a| matches!(a, syn::GenericArgument::Type(_)))
+                .collect();
+            if let [_, error] = types[..] {
+                return error.span();
+            }
+        }
     }
+    ty.span()
+}
+
+/// `tokens` with every span set to `span`, so that rustc's errors about
+/// them point at the user's code rather than at the attribute.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// Rewrites the arguments so that each attempt gets its own copy of the

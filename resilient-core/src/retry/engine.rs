@@ -95,7 +95,11 @@ impl<'p> Retrying<'p> {
             metrics,
             attempt: Attempt::first(),
             previous_delay: policy.config.backoff,
-            deadline: policy.config.deadline.map(|d| Instant::now() + d),
+            // A deadline too far off to represent is never reached: none.
+            deadline: policy
+                .config
+                .deadline
+                .and_then(|d| Instant::now().checked_add(d)),
         }
     }
 
