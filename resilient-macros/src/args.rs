@@ -264,7 +264,7 @@ pub(crate) fn duration_expr(key: Option<&str>, expr: &Expr) -> syn::Result<Spann
         None => "`\"30s\"` or `2.5` (seconds)".into(),
     };
     let value = match literal(expr) {
-        Some((false, Lit::Str(s))) => parse_duration_str(&s)
+        Some((false, Lit::Str(s))) => parse_duration_str(s)
             .map_err(|m| syn::Error::new(span, format!("{what} is not a valid duration: {m}")))?,
         Some((false, Lit::Int(i))) => Duration::from_secs(i.base10_parse()?),
         Some((false, Lit::Float(f))) => {

@@ -138,7 +138,7 @@ pub(crate) fn per_attempt_arguments(
             FnArg::Receiver(r) => {
                 if r.reference.is_none() {
                     errors.add(
-                        &r.self_token,
+                        r.self_token,
                         "`#[retry]` runs the body once per attempt, so it cannot take `self` by value; \
                          take `&self` or `&mut self`",
                     );

@@ -87,7 +87,13 @@ impl RetryArgs {
                 "factor" => args::float_at_least(arg, 1.0).map(|v| out.factor = Some(v)),
                 "max_delay" => args::duration(arg).map(|v| out.max_delay = Some(v)),
                 "jitter" => match arg.value {
-                    None => Ok(out.jitter = Some(Spanned { value: Jitter::Full, span: arg.span() })),
+                    None => {
+                        out.jitter = Some(Spanned {
+                            value: Jitter::Full,
+                            span: arg.span(),
+                        });
+                        Ok(())
+                    }
                     Some(_) => args::choice(
                         arg,
                         &[

@@ -1,0 +1,95 @@
+//! The success path allocates nothing: a counting allocator sees no
+//! allocation while an annotated call that succeeds at once is running.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use common::ServiceError;
+use resilient::{retry, timeout};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(|a| a.get())
+}
+
+#[retry(max = 3, backoff = "100ms", jitter)]
+async fn retried(x: u64) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(x))
+}
+
+#[retry(max = 3, timeout = "1s", timeout_factor = 2.0, deadline = "10s")]
+async fn retried_with_time_limits(x: u64) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(x))
+}
+
+#[timeout("1s")]
+async fn timed(x: u64) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(x))
+}
+
+#[retry(max = 2)]
+#[timeout("1s")]
+async fn stacked(x: u64) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(x))
+}
+
+#[tokio::test]
+async fn success_path_allocates_nothing() {
+    // The first call of each function lists its metrics once; warm up.
+    let _ = retried(1).await;
+    let _ = retried_with_time_limits(1).await;
+    let _ = timed(1).await;
+    let _ = stacked(1).await;
+
+    let before = allocations();
+    for i in 0..1000 {
+        assert_eq!(retried(i).await, Ok(i));
+    }
+    assert_eq!(allocations() - before, 0, "#[retry]");
+
+    let before = allocations();
+    for i in 0..1000 {
+        assert_eq!(retried_with_time_limits(i).await, Ok(i));
+    }
+    assert_eq!(allocations() - before, 0, "#[retry(timeout, deadline)]");
+
+    let before = allocations();
+    for i in 0..1000 {
+        assert_eq!(timed(i).await, Ok(i));
+    }
+    assert_eq!(allocations() - before, 0, "#[timeout]");
+
+    let before = allocations();
+    for i in 0..1000 {
+        assert_eq!(stacked(i).await, Ok(i));
+    }
+    assert_eq!(allocations() - before, 0, "#[retry] + #[timeout]");
+}
+
+#[tokio::test]
+async fn the_counter_sees_allocations() {
+    let before = allocations();
+    let v = std::hint::black_box(vec![1u8; 64]);
+    assert_eq!(allocations() - before, 1);
+    drop(v);
+}

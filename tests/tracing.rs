@@ -1,0 +1,95 @@
+//! Attempts, retries and giving up are `tracing` events under the target
+//! `resilient`, naming the function.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::{Flaky, ServiceError};
+use resilient::retry;
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+static SERVICE: Flaky = Flaky::new(1);
+
+#[retry(max = 1, backoff = "250ms")]
+async fn traced_ocr() -> Result<u32, ServiceError> {
+    SERVICE.call()
+}
+
+#[retry(max = 1, backoff = "250ms")]
+async fn traced_login() -> Result<u32, ServiceError> {
+    Err(ServiceError::Unauthorized)
+}
+
+#[test]
+fn events_name_the_function_the_delay_and_the_error() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            assert_eq!(traced_ocr().await, Ok(2));
+            assert_eq!(traced_login().await, Err(ServiceError::Unauthorized));
+        });
+    });
+    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let find = |needles: &[&str]| lines.iter().any(|l| needles.iter().all(|n| l.contains(n)));
+    assert!(
+        find(&[
+            "TRACE resilient: attempt",
+            "function=\"traced_ocr\"",
+            "attempt=1"
+        ]),
+        "{text}"
+    );
+    assert!(
+        find(&[
+            "INFO resilient: retrying",
+            "function=\"traced_ocr\"",
+            "delay=250ms",
+            "error=503 on attempt 1"
+        ]),
+        "{text}"
+    );
+    assert!(
+        find(&[
+            "resilient: succeeded after retrying",
+            "function=\"traced_ocr\"",
+            "attempts=2"
+        ]),
+        "{text}"
+    );
+    assert!(
+        find(&[
+            "WARN resilient: giving up",
+            "function=\"traced_login\"",
+            "reason=\"permanent error\"",
+            "error=401"
+        ]),
+        "{text}"
+    );
+}
