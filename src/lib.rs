@@ -30,9 +30,9 @@
 //! # }
 //! ```
 //!
-//! - [`retry`]: retries transient errors with exponential backoff, jitter,
+//! - [`#[retry]`](macro@retry): retries transient errors with exponential backoff, jitter,
 //!   per-attempt timeouts and a deadline.
-//! - [`timeout`]: bounds a call in time.
+//! - [`#[timeout]`](macro@timeout): bounds a call in time.
 //! - [`Transient`]: says which errors are worth retrying; derive it.
 //! - [`metrics`]: calls, successes, attempts and retries per function.
 //! - [`RetryPolicy`]: the same engine without the attributes.

@@ -102,7 +102,15 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
     let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {
-            let message = format!("`#[{}]` applies to an `async fn`", kind.name());
+            let message = match syn::parse2::<syn::TraitItemFn>(item.clone()) {
+                Ok(f) if f.default.is_none() => format!(
+                    "`#[{}]` needs the function's body; put it on the implementation of `{}`, \
+                     or on a default body in the trait",
+                    kind.name(),
+                    f.sig.ident
+                ),
+                _ => format!("`#[{}]` applies to an `async fn`", kind.name()),
+            };
             let error = syn::Error::new(Span::call_site(), message).to_compile_error();
             return quote!(#error #item);
         }
