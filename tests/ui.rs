@@ -1,0 +1,16 @@
+//! Compile-time checks of the attributes: every rule has a failing case with
+//! its expected message in `tests/ui/<attribute>/`, and every supported
+//! function shape a passing case in `tests/ui/pass/`.
+//!
+//! The `.stderr` files depend on the compiler's wording; regenerate them with
+//! `TRYBUILD=overwrite cargo test --test ui` and read the diff before
+//! committing.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui/pass/*.rs");
+    t.compile_fail("tests/ui/retry/*.rs");
+    t.compile_fail("tests/ui/timeout/*.rs");
+    t.compile_fail("tests/ui/transient/*.rs");
+}

@@ -1,0 +1,27 @@
+#![deny(unused_imports)]
+
+use std::io;
+
+#[resilient::retry(max = 2)]
+async fn fetch() -> io::Result<u32> {
+    Ok(1)
+}
+
+#[resilient::timeout("1s")]
+#[resilient::retry(max = 2)]
+async fn stacked() -> io::Result<u32> {
+    Ok(2)
+}
+
+#[::resilient::retry(max = 2)]
+#[::resilient::timeout("1s")]
+async fn absolute() -> io::Result<u32> {
+    Ok(3)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    assert_eq!(fetch().await.unwrap(), 1);
+    assert_eq!(stacked().await.unwrap(), 2);
+    assert_eq!(absolute().await.unwrap(), 3);
+}

@@ -1,0 +1,8 @@
+use resilient::retry;
+
+#[retry(deadline = 18446744073709551615)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use resilient::{retry, timeout};
+
+#[retry(max = 0)]
+#[timeout("0s")]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use resilient::retry;
+
+#[retry(max = 2)]
+async fn greet(name: impl Into<String>) -> std::io::Result<String> {
+    Ok(name.into())
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use resilient::retry;
+
+#[retry(max = 2, attempts = 3)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use resilient::retry;
+
+#[retry(max = 2)]
+async fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use resilient::retry;
+
+#[retry(max = 2)]
+struct Client;
+
+fn main() {}

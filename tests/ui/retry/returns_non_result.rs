@@ -1,0 +1,8 @@
+use resilient::retry;
+
+#[retry(max = 2)]
+async fn fetch() -> u32 {
+    1
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use resilient::timeout;
+
+#[timeout("30s", crate = resilient)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use resilient::timeout;
+
+const LIMIT: u64 = 30;
+
+#[timeout(LIMIT)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use resilient::timeout;
+
+#[timeout("1s")]
+const LIMIT: u32 = 1;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use resilient::timeout;
+
+#[timeout("1s")]
+async fn fetch() -> Option<u32> {
+    Some(1)
+}
+
+fn main() {}

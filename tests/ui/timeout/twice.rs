@@ -1,0 +1,9 @@
+use resilient::timeout;
+
+#[timeout("1s")]
+#[timeout("2s")]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

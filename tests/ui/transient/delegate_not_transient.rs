@@ -1,0 +1,11 @@
+use resilient::Transient;
+
+struct Inner;
+
+#[derive(Transient)]
+enum ApiError {
+    #[delegate]
+    Inner(Inner),
+}
+
+fn main() {}

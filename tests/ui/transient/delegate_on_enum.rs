@@ -1,0 +1,9 @@
+use resilient::Transient;
+
+#[derive(Transient)]
+#[delegate]
+enum ApiError {
+    Io(std::io::Error),
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use std::time::Duration;
+
+use resilient::Transient;
+
+#[derive(Transient)]
+enum ApiError {
+    #[permanent]
+    Forbidden {
+        #[retry_after]
+        wait: Duration,
+    },
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use resilient::Transient;
+
+#[derive(Transient)]
+enum ApiError {
+    #[transient]
+    RateLimited {
+        #[retry_after]
+        seconds: u64,
+    },
+}
+
+fn main() {}

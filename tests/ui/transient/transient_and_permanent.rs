@@ -1,0 +1,10 @@
+use resilient::Transient;
+
+#[derive(Transient)]
+enum ApiError {
+    #[transient]
+    #[permanent]
+    Busy,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use resilient::Transient;
+
+#[derive(Transient)]
+enum ApiError {
+    #[transient(x)]
+    Busy,
+}
+
+fn main() {}

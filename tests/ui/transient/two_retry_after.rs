@@ -1,0 +1,16 @@
+use std::time::Duration;
+
+use resilient::Transient;
+
+#[derive(Transient)]
+enum ApiError {
+    #[transient]
+    RateLimited {
+        #[retry_after]
+        wait: Duration,
+        #[retry_after]
+        other: Duration,
+    },
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use resilient::Transient;
+
+#[derive(Transient)]
+enum ApiError {
+    #[transient]
+    Busy,
+    NotFound,
+}
+
+fn main() {}
