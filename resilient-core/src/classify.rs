@@ -38,10 +38,10 @@ use std::time::Duration;
 /// assert!(!ApiError::Unauthorized.is_transient());
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`#[retry]` cannot tell whether `{Self}` is worth retrying",
+    message = "`{Self}` does not say whether it is worth retrying",
     label = "`{Self}` does not implement `resilient::Transient`",
-    note = "add `#[derive(resilient::Transient)]` to `{Self}` (or implement `resilient::Transient` by hand), \
-            or pass `retry_if = path::to::fn` to `#[retry]` with a `fn(&{Self}) -> bool`"
+    note = "add `#[derive(resilient::Transient)]` to `{Self}` (or implement `resilient::Transient` by hand); \
+            with `#[retry]`, `retry_if = path::to::fn` with a `fn(&{Self}) -> bool` may decide instead"
 )]
 pub trait Transient {
     /// `true` when another attempt may succeed.

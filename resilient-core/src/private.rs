@@ -10,7 +10,37 @@ pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule, Ste
 pub use crate::timeout::observe;
 pub use crate::{ByTransient, RetryIf, TimedOut, Transient};
 
+use std::fmt::Display;
 use std::future::Future;
+
+use crate::Classify;
+
+/// The error types `#[retry]` can log: those with `Display`. It exists for
+/// its message.
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` logs each failure, but `{Self}` does not implement `std::fmt::Display`",
+    label = "this error type needs `Display`",
+    note = "implement `std::fmt::Display` for `{Self}` (thiserror's `#[error(\"...\")]` does it)"
+)]
+pub trait Loggable: Display {}
+
+impl<E: Display + ?Sized> Loggable for E {}
+
+/// [`Retrying::after`] with a message for an error type without `Display`.
+#[inline]
+pub fn after<T, E: Loggable, C: Classify<E> + ?Sized>(
+    call: &mut Retrying<'_>,
+    out: Result<T, E>,
+    classify: &C,
+) -> Step<T, E> {
+    call.after(out, classify)
+}
+
+/// `retry_if = path`: the path must be a `fn(&E) -> bool`.
+#[inline]
+pub fn retry_if<E, F: Fn(&E) -> bool>(predicate: F) -> RetryIf<F> {
+    RetryIf(predicate)
+}
 
 /// The error types that can report a timeout: those with `From<TimedOut>`.
 /// It exists for its message.
@@ -66,7 +96,8 @@ impl<T: Clone> AttemptArg for T {
 
 /// The types a `#[retry_after]` field may have.
 #[diagnostic::on_unimplemented(
-    message = "a `#[retry_after]` field must be a `Duration` or an `Option<Duration>`, not `{Self}`"
+    message = "a `#[retry_after]` field must be a `Duration` or an `Option<Duration>`, not `{Self}`",
+    label = "the wait the service asked for, as `std::time::Duration`"
 )]
 pub trait RetryAfterField {
     /// The hint the field holds.

@@ -22,12 +22,17 @@ impl Errors {
         }
     }
 
-    pub(crate) fn add(
-        &mut self,
-        span: impl syn::spanned::Spanned,
-        message: impl std::fmt::Display,
-    ) {
-        self.push(syn::Error::new(span.span(), message));
+    /// An error spanning all of `tokens`.
+    pub(crate) fn add(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    pub(crate) fn add_at(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.0.as_ref().map_or(0, |e| e.clone().into_iter().count())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -137,15 +142,7 @@ impl Schema {
     }
 
     fn unknown_key(&self, name: &str) -> String {
-        let mut message = format!(
-            "unknown argument `{name}` for `#[{}]`; expected one of: {}",
-            self.attribute,
-            self.keys
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let mut message = format!("unknown argument `{name}` for `#[{}]`", self.attribute);
         let best = self
             .keys
             .iter()
@@ -153,9 +150,14 @@ impl Schema {
             .min();
         if let Some((distance, key)) = best {
             if distance <= 2 || (distance <= 3 && name.len() >= 7) {
-                message.push_str(&format!("\n       help: did you mean `{key}`?"));
+                message.push_str(&format!("; did you mean `{key}`?"));
             }
         }
+        let keys = self.keys.iter().map(|k| format!("`{k}`"));
+        message.push_str(&format!(
+            " (expected one of: {})",
+            keys.collect::<Vec<_>>().join(", ")
+        ));
         message
     }
 }
@@ -210,8 +212,8 @@ pub(crate) fn positive_int(arg: &Arg) -> syn::Result<Spanned<u32>> {
             })?;
             Ok(Spanned { value, span })
         }
-        Some((true, Lit::Int(_) | Lit::Float(_))) => Err(syn::Error::new(
-            span,
+        Some((true, Lit::Int(_) | Lit::Float(_))) => Err(syn::Error::new_spanned(
+            expr,
             format!("`{key}` must be a positive whole number, not negative"),
         )),
         _ => Err(syn::Error::new(
@@ -238,8 +240,8 @@ pub(crate) fn float_at_least(arg: &Arg, min: f64) -> syn::Result<Spanned<f64>> {
     };
     let value = if negative { -value } else { value };
     if !value.is_finite() || value < min {
-        return Err(syn::Error::new(
-            span,
+        return Err(syn::Error::new_spanned(
+            expr,
             format!("`{key}` must be at least {min:.1}, found {value}"),
         ));
     }
@@ -249,53 +251,45 @@ pub(crate) fn float_at_least(arg: &Arg, min: f64) -> syn::Result<Spanned<f64>> {
 /// A duration: a string such as `"100ms"`, `"30s"`, `"2m"`, `"1h 30m"`, or a
 /// number of seconds such as `2` or `0.5`. Zero and negative values are refused.
 pub(crate) fn duration(arg: &Arg) -> syn::Result<Spanned<Duration>> {
-    let key = arg.key.as_ref().map(|k| k.to_string());
+    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
     let expr = require_value(arg, "\"30s\"")?;
-    duration_expr(key.as_deref(), expr)
+    let example = format!("`{key} = \"30s\"` or `{key} = 2.5` (seconds)");
+    duration_expr(&format!("`{key}`"), &example, expr)
 }
 
-pub(crate) fn duration_expr(key: Option<&str>, expr: &Expr) -> syn::Result<Spanned<Duration>> {
+/// A duration for `what` (such as "`backoff`"), with `example` in the
+/// message when it is not one.
+pub(crate) fn duration_expr(
+    what: &str,
+    example: &str,
+    expr: &Expr,
+) -> syn::Result<Spanned<Duration>> {
     let span = expr.span();
-    let what = key
-        .map(|k| format!("`{k}`"))
-        .unwrap_or_else(|| "the duration".into());
-    let example = match key {
-        Some(k) => format!("`{k} = \"30s\"` or `{k} = 2.5` (seconds)"),
-        None => "`\"30s\"` or `2.5` (seconds)".into(),
-    };
+    let error = |message: String| Err(syn::Error::new_spanned(expr, message));
     let value = match literal(expr) {
-        Some((false, Lit::Str(s))) => parse_duration_str(s)
-            .map_err(|m| syn::Error::new(span, format!("{what} is not a valid duration: {m}")))?,
+        Some((false, Lit::Str(s))) => match parse_duration_str(s) {
+            Ok(d) => d,
+            Err(m) => return error(format!("invalid duration for {what}: {m}")),
+        },
         Some((false, Lit::Int(i))) => Duration::from_secs(i.base10_parse()?),
-        Some((false, Lit::Float(f))) => {
-            let secs: f64 = f.base10_parse()?;
-            Duration::try_from_secs_f64(secs)
-                .map_err(|_| syn::Error::new(span, format!("{what} is out of range")))?
-        }
+        Some((false, Lit::Float(f))) => match Duration::try_from_secs_f64(f.base10_parse()?) {
+            Ok(d) => d,
+            Err(_) => return error(format!("{what} is out of range")),
+        },
         Some((true, Lit::Int(_) | Lit::Float(_))) => {
-            return Err(syn::Error::new(
-                span,
-                format!("{what} must be positive, not negative"),
-            ))
+            return error(format!("{what} must be positive, not negative"))
         }
         _ => {
-            return Err(syn::Error::new(
-                span,
-                format!("{what} must be a duration, such as {example}"),
+            return error(format!(
+                "{what} must be a literal duration, such as {example}"
             ))
         }
     };
     if value.is_zero() {
-        return Err(syn::Error::new(
-            span,
-            format!("{what} must be greater than zero"),
-        ));
+        return error(format!("{what} must be greater than zero"));
     }
     if value.as_nanos() > u64::MAX as u128 {
-        return Err(syn::Error::new(
-            span,
-            format!("{what} is too long (at most 584 years)"),
-        ));
+        return error(format!("{what} is too long (at most 584 years)"));
     }
     Ok(Spanned { value, span })
 }
@@ -305,8 +299,16 @@ fn parse_duration_str(s: &LitStr) -> Result<Duration, String> {
     if text.trim().is_empty() {
         return Err("it is empty; write a number and a unit, such as \"30s\"".into());
     }
-    humantime::parse_duration(&text).map_err(|e| {
-        format!("\"{text}\": {e}; write a number and a unit: ms, s, m, h (such as \"500ms\" or \"1m 30s\")")
+    const UNITS: &str = "write a number and a unit: ms, s, m, h (such as \"500ms\" or \"1m 30s\")";
+    humantime::parse_duration(&text).map_err(|e| match e {
+        humantime::DurationError::UnknownUnit { unit, .. } if unit.is_empty() => {
+            format!("\"{text}\" has no unit; {UNITS}")
+        }
+        humantime::DurationError::UnknownUnit { unit, .. } => {
+            format!("\"{text}\" has an unknown unit \"{unit}\"; {UNITS}")
+        }
+        humantime::DurationError::NumberOverflow => format!("\"{text}\" is too long"),
+        _ => format!("\"{text}\" is not a duration; {UNITS}"),
     })
 }
 

@@ -55,7 +55,7 @@ struct Layers {
 impl Layers {
     fn add(&mut self, kind: Kind, span: Span, tokens: TokenStream, errors: &mut Errors) {
         if self.seen.contains(&kind) {
-            errors.add(
+            errors.add_at(
                 span,
                 format!(
                     "`#[{0}]` is given twice on this function; merge the arguments into one `#[{0}(...)]`",
@@ -175,8 +175,12 @@ fn generate(
     let name = func.sig.ident.to_string();
     let err_span = item::error_span(&func);
     let rt_at_error = item::respan(rt.clone(), err_span);
+    // Items are not hygienic, so each static is named inside a block of its
+    // own and reached through a (hygienic) local reference.
     let metrics = Ident::new("__resilient_metrics", Span::mixed_site());
-    let some_metrics = quote!(::core::option::Option::Some(&#metrics));
+    let result = Ident::new("__resilient_result", Span::mixed_site());
+    let delay = Ident::new("__resilient_delay", Span::mixed_site());
+    let some_metrics = quote!(::core::option::Option::Some(#metrics));
 
     let fake_return = Ident::new("__resilient_fake_return", Span::mixed_site());
     let nameable = item::nameable_return(&func);
@@ -202,9 +206,9 @@ fn generate(
     }
 
     let body = match &layers.retry {
-        None => quote!(#rt::observe(&#metrics, #call).await),
+        None => quote!(#rt::observe(#metrics, #call).await),
         Some(retry) => {
-            let policy = Ident::new("__RESILIENT_POLICY", Span::mixed_site());
+            let policy = Ident::new("__resilient_policy", Span::mixed_site());
             let state = Ident::new("__resilient_call", Span::mixed_site());
             let out = Ident::new("__resilient_out", Span::mixed_site());
             let config = retry.config(rt);
@@ -213,24 +217,33 @@ fn generate(
             } else {
                 quote!(#state.attempt(#call))
             };
-            let decide = match &retry.retry_if {
+            let classify = match &retry.retry_if {
                 Some(path) => {
-                    quote_spanned!(path.span()=> #state.after(#out, &#rt::RetryIf(#path)))
+                    let rt = item::respan(rt.clone(), path.span());
+                    quote_spanned!(path.span()=> &#rt::retry_if(#path))
                 }
-                None => quote_spanned!(err_span=> #state.after(#out, &#rt_at_error::ByTransient)),
+                None => quote_spanned!(err_span=> &#rt_at_error::ByTransient),
             };
+            // Rustc reports an unmet bound on `E` at the argument it was
+            // inferred from: place that argument at the user's error type.
+            let out_at_error =
+                Ident::new("__resilient_out", Span::mixed_site().located_at(err_span));
+            let decide = quote_spanned!(err_span=> #rt_at_error::after(&mut #state, #out_at_error, #classify));
             quote! {
-                static #policy: #rt::RetryPolicy = match #config.build() {
-                    ::core::result::Result::Ok(policy) => policy,
-                    ::core::result::Result::Err(_) => ::core::panic!("invalid #[retry] policy"),
+                let #policy: &'static #rt::RetryPolicy = {
+                    static POLICY: #rt::RetryPolicy = match #config.build() {
+                        ::core::result::Result::Ok(#policy) => #policy,
+                        ::core::result::Result::Err(_) => ::core::panic!("invalid #[retry] policy"),
+                    };
+                    &POLICY
                 };
-                let mut #state = #rt::Retrying::new(&#policy, #name, #some_metrics);
+                let mut #state = #rt::Retrying::new(#policy, #name, #some_metrics);
                 loop {
                     #(#rebinds)*
                     let #out = #attempt.await;
                     match #decide {
-                        #rt::Step::Done(result) => break result,
-                        #rt::Step::Retry(delay) => #rt::sleep(delay).await,
+                        #rt::Step::Done(#result) => break #result,
+                        #rt::Step::Retry(#delay) => #rt::sleep(#delay).await,
                     }
                 }
             }
@@ -243,7 +256,10 @@ fn generate(
     quote! {
         #(#attrs)*
         #vis #sig {
-            static #metrics: #rt::Metrics = #rt::Metrics::new(#name, ::core::module_path!());
+            let #metrics: &'static #rt::Metrics = {
+                static METRICS: #rt::Metrics = #rt::Metrics::new(#name, ::core::module_path!());
+                &METRICS
+            };
             #body
         }
     }

@@ -136,7 +136,13 @@ pub(crate) fn per_attempt_arguments(
     for (i, input) in func.sig.inputs.iter_mut().enumerate() {
         let arg = match input {
             FnArg::Receiver(r) => {
-                if r.reference.is_none() {
+                // `self`, `mut self` and `self: Self` move the receiver into
+                // the first attempt; typed receivers such as `self: &Self` or
+                // `self: Pin<&mut Self>` are lent like any reference.
+                let by_value = r.reference.is_none()
+                    && (r.colon_token.is_none()
+                        || matches!(&*r.ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")));
+                if by_value {
                     errors.add(
                         r.self_token,
                         "`#[retry]` runs the body once per attempt, so it cannot take `self` by value; \
@@ -148,6 +154,7 @@ pub(crate) fn per_attempt_arguments(
             FnArg::Typed(arg) => arg,
         };
         let owned = !matches!(&*arg.ty, Type::Reference(_));
+        let unique = matches!(&*arg.ty, Type::Reference(r) if r.mutability.is_some());
         // An `impl Trait` argument is lent to each attempt unless it is
         // `Clone`, since most such arguments (`impl AsRef<str>`) are only read.
         let lent = match &*arg.ty {
@@ -157,6 +164,9 @@ pub(crate) fn per_attempt_arguments(
         let fresh = |source: &dyn quote::ToTokens| {
             if owned && !lent {
                 quote_spanned!(arg.ty.span()=> #rt::AttemptArg::fresh(&#source))
+            } else if unique {
+                // Reborrow, so the next attempt can borrow it again.
+                quote!(&mut *#source)
             } else {
                 quote!(#source)
             }

@@ -125,7 +125,7 @@ impl RetryArgs {
     /// Checks across arguments.
     fn check(&self, errors: &mut Errors) {
         if let (Some(_), Some(attempts)) = (&self.max, &self.attempts) {
-            errors.add(
+            errors.add_at(
                 attempts.span,
                 "`max` and `attempts` both set the number of attempts; keep one \
                  (`max = N` retries after the first call, `attempts = N + 1` counts it)",
@@ -133,7 +133,7 @@ impl RetryArgs {
         }
         if let Some(max) = &self.max {
             if max.value == u32::MAX {
-                errors.add(max.span, "`max` is too large");
+                errors.add_at(max.span, "`max` is too large (at most 4294967294)");
             }
         }
         let backoff = self.backoff.map_or(DEFAULT_BACKOFF, |b| b.value);
@@ -144,7 +144,7 @@ impl RetryArgs {
                 } else {
                     ", the default"
                 };
-                errors.add(
+                errors.add_at(
                     cap.span,
                     format!(
                         "`max_delay` ({:?}) is below `backoff` ({backoff:?}{which}); \
@@ -155,7 +155,7 @@ impl RetryArgs {
             }
         } else if backoff > DEFAULT_MAX_DELAY {
             let span = self.backoff.map(|b| b.span).unwrap();
-            errors.add(
+            errors.add_at(
                 span,
                 format!(
                     "`backoff` ({backoff:?}) is above the default `max_delay` (30s); \
@@ -171,17 +171,17 @@ impl RetryArgs {
             }),
         ) = (&self.factor, &self.schedule)
         {
-            errors.add(
+            errors.add_at(
                 factor.span,
                 "`factor` applies only to `schedule = \"exponential\"`",
             );
         }
         if let (Some(f), None) = (&self.timeout_factor, &self.timeout) {
-            errors.add(f.span, "`timeout_factor` needs a `timeout` to grow");
+            errors.add_at(f.span, "`timeout_factor` needs a `timeout` to grow");
         }
         if let (Some(t), Some(d)) = (&self.timeout, &self.deadline) {
             if t.value > d.value {
-                errors.add(
+                errors.add_at(
                     t.span,
                     format!(
                         "`timeout` ({:?}) is longer than `deadline` ({:?}), so it can never fire",

@@ -26,16 +26,21 @@ impl TimeoutArgs {
         let mut limit = None;
         let mut krate = None;
         let mut duration_given = false;
+        let errors_before = errors.count();
         for (key, arg) in SCHEMA.check(args, errors) {
             let result = match key {
                 "" | "duration" => {
                     if duration_given {
-                        errors.add(arg.span(), "`#[timeout]` takes one duration");
+                        errors.add_at(arg.span(), "`#[timeout]` takes one duration");
                         continue;
                     }
                     duration_given = true;
                     match (&arg.key, &arg.value) {
-                        (None, Some(expr)) => args::duration_expr(None, expr),
+                        (None, Some(expr)) => args::duration_expr(
+                            "`#[timeout]`",
+                            "`#[timeout(\"30s\")]` or `#[timeout(2.5)]` (seconds)",
+                            expr,
+                        ),
                         _ => args::duration(arg),
                     }
                     .map(|d| limit = Some(d))
@@ -47,8 +52,10 @@ impl TimeoutArgs {
                 errors.push(e);
             }
         }
-        if !duration_given {
-            errors.add(
+        // Only when nothing else was wrong: an unknown key is most likely a
+        // misspelt duration, and saying so twice is noise.
+        if !duration_given && errors.count() == errors_before {
+            errors.add_at(
                 span,
                 "`#[timeout]` needs a duration, as in `#[timeout(\"30s\")]`",
             );

@@ -1,7 +1,7 @@
 //! `#[derive(Transient)]`: classification of error types by variant.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, Member, Path};
 
@@ -33,11 +33,11 @@ fn class_of(attrs: &[Attribute], errors: &mut Errors) -> Option<(Class, Span)> {
             .into_iter()
             .find(|c| attr.path().is_ident(c.name()));
         let Some(class) = class else { continue };
-        if let Err(e) = attr.meta.require_path_only() {
-            errors.push(syn::Error::new(
-                e.span(),
+        if attr.meta.require_path_only().is_err() {
+            errors.add(
+                &attr.meta,
                 format!("`#[{}]` takes no arguments", class.name()),
-            ));
+            );
         }
         match found {
             Some((first, _)) => errors.add(
@@ -68,7 +68,7 @@ fn crate_of(attrs: &[Attribute], errors: &mut Errors) -> TokenStream {
                             Ok(p) => krate = Some(p),
                             Err(e) => errors.push(e),
                         },
-                        _ => errors.add(arg.span(), "expected `#[resilient(crate = \"path\")]`"),
+                        _ => errors.add_at(arg.span(), "expected `#[resilient(crate = \"path\")]`"),
                     }
                 }
             }
@@ -87,7 +87,7 @@ struct Case {
     path: TokenStream,
     class: Class,
     /// The field read by `retry_after`, or the field delegated to.
-    field: Option<Member>,
+    field: Option<(Member, syn::Type)>,
 }
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
@@ -98,8 +98,8 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let rt = crate_of(&input.attrs, &mut errors);
     let default = class_of(&input.attrs, &mut errors);
-    if let Some((Class::Delegate, span)) = default {
-        errors.add(
+    if let (Some((Class::Delegate, span)), Data::Enum(_)) = (default, &input.data) {
+        errors.add_at(
             span,
             "`#[delegate]` goes on a variant with one field, not on the type",
         );
@@ -159,20 +159,44 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let binding = format_ident!("__resilient_field", span = Span::mixed_site());
     let mut is_transient = Vec::new();
     let mut retry_after = Vec::new();
+    // A delegated field's type must be `Transient`: say so in the impl's
+    // where clause (as thiserror does for `#[source]`), which also covers
+    // generic fields, and point at the field when it is not.
+    let mut generics = input.generics.clone();
     for Case { path, class, field } in &cases {
         let pattern = match field {
-            Some(member) => quote!(#path { #member: #binding, .. }),
+            Some((member, _)) => quote!(#path { #member: #binding, .. }),
             None => quote!(#path { .. }),
         };
         match (class, field) {
-            (Class::Delegate, Some(_)) => {
-                is_transient.push(quote!(#pattern => #rt::Transient::is_transient(#binding)));
-                retry_after.push(quote!(#pattern => #rt::Transient::retry_after(#binding)));
+            (Class::Delegate, Some((_, ty))) => {
+                // Only for fields that mention a type parameter: a bound on
+                // a concrete type can be recursive (`Box<Self>`).
+                if mentions_type_param(ty, &input.generics) {
+                    let bound = quote_spanned!(ty.span()=> #ty: #rt::Transient);
+                    generics
+                        .make_where_clause()
+                        .predicates
+                        .push(syn::parse_quote!(#bound));
+                }
+                let field = Ident::new(
+                    "__resilient_field",
+                    Span::mixed_site().located_at(ty.span()),
+                );
+                let is = quote_spanned!(ty.span()=> #rt::Transient::is_transient(#field));
+                let after = quote_spanned!(ty.span()=> #rt::Transient::retry_after(#field));
+                is_transient.push(quote!(#pattern => #is));
+                retry_after.push(quote!(#pattern => #after));
             }
-            (Class::Transient, Some(_)) => {
+            (Class::Transient, Some((_, ty))) => {
                 is_transient.push(quote!(#path { .. } => true));
-                retry_after
-                    .push(quote!(#pattern => #rt::RetryAfterField::retry_after_value(#binding)));
+                let field = Ident::new(
+                    "__resilient_field",
+                    Span::mixed_site().located_at(ty.span()),
+                );
+                let read =
+                    quote_spanned!(ty.span()=> #rt::RetryAfterField::retry_after_value(#field));
+                retry_after.push(quote!(#pattern => #read));
             }
             (class, _) => {
                 let value = *class == Class::Transient;
@@ -181,7 +205,8 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         }
     }
     let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
+    let where_clause = &generics.where_clause;
     quote! {
         #[automatically_derived]
         impl #impl_generics #rt::Transient for #ident #ty_generics #where_clause {
@@ -203,10 +228,18 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
 
 /// The field a case reads: its `#[retry_after]` field, or its only field
 /// for `#[delegate]`.
-fn field_of(class: Class, fields: &Fields, owner: &Ident, errors: &mut Errors) -> Option<Member> {
-    let member = |i: usize, f: &syn::Field| match &f.ident {
-        Some(name) => Member::Named(name.clone()),
-        None => Member::Unnamed(i.into()),
+fn field_of(
+    class: Class,
+    fields: &Fields,
+    owner: &Ident,
+    errors: &mut Errors,
+) -> Option<(Member, syn::Type)> {
+    let member = |i: usize, f: &syn::Field| {
+        let member = match &f.ident {
+            Some(name) => Member::Named(name.clone()),
+            None => Member::Unnamed(i.into()),
+        };
+        (member, f.ty.clone())
     };
     if class == Class::Delegate {
         if fields.len() != 1 {
@@ -238,4 +271,16 @@ fn field_of(class: Class, fields: &Fields, owner: &Ident, errors: &mut Errors) -
         }
     }
     found
+}
+
+fn mentions_type_param(ty: &syn::Type, generics: &syn::Generics) -> bool {
+    let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
+    fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => params.iter().any(|p| **p == i),
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), params),
+            _ => false,
+        })
+    }
+    !params.is_empty() && walk(quote!(#ty), &params)
 }

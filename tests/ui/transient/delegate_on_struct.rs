@@ -1,7 +1,0 @@
-use resilient::Transient;
-
-#[derive(Transient)]
-#[delegate]
-struct Wrapper(std::io::Error);
-
-fn main() {}
