@@ -48,6 +48,9 @@ pub(crate) enum Jitter {
 /// The checked arguments of one `#[retry]`.
 #[derive(Default)]
 pub(crate) struct RetryArgs {
+    /// Where `max` and `attempts` were written, valid or not, for the
+    /// conflict between them.
+    count_keys: Vec<proc_macro2::Span>,
     max: Option<Spanned<u32>>,
     attempts: Option<Spanned<u32>>,
     backoff: Option<Spanned<Duration>>,
@@ -67,6 +70,9 @@ impl RetryArgs {
     pub(crate) fn parse(args: &[Arg], errors: &mut Errors) -> RetryArgs {
         let mut out = RetryArgs::default();
         for (key, arg) in SCHEMA.check(args, errors) {
+            if key == "max" || key == "attempts" {
+                out.count_keys.push(arg.span());
+            }
             let result = match key {
                 "" => Err(syn::Error::new(
                     arg.span(),
@@ -124,9 +130,9 @@ impl RetryArgs {
 
     /// Checks across arguments.
     fn check(&self, errors: &mut Errors) {
-        if let (Some(_), Some(attempts)) = (&self.max, &self.attempts) {
+        if let [_, second] = self.count_keys[..] {
             errors.add_at(
-                attempts.span,
+                second,
                 "`max` and `attempts` both set the number of attempts; keep one \
                  (`max = N` retries after the first call, `attempts = N + 1` counts it)",
             );
