@@ -157,13 +157,13 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
 //   async fn f(x: String) -> Result<u8, E> { body }
 // Output:
 //   async fn f(x: String) -> Result<u8, E> {
-//       static METRICS: Metrics = Metrics::new("f", module_path!());
-//       static POLICY: RetryPolicy = <checked config>;
-//       let mut call = Retrying::new(&POLICY, "f", Some(&METRICS));
+//       let metrics = { static METRICS: Metrics = Metrics::new("f", module_path!()); &METRICS };
+//       let policy = { static POLICY: RetryPolicy = <checked config>; &POLICY };
+//       let mut call = Retrying::new(policy, "f", Some(metrics));
 //       loop {
 //           let x = AttemptArg::fresh(&x);
-//           let out = call.attempt(timeout(1s, "f", Some(&METRICS), async { body })).await;
-//           match call.after(out, &ByTransient) { Done(r) => break r, Retry(d) => sleep(d).await }
+//           let out = call.attempt(timeout(1s, "f", Some(metrics), async { body })).await;
+//           match after(&mut call, out, &ByTransient) { Done(r) => break r, Retry(d) => sleep(d).await }
 //       }
 //   }
 fn generate(
