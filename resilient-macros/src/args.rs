@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
+use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
@@ -29,10 +30,6 @@ impl Errors {
 
     pub(crate) fn add_at(&mut self, span: Span, message: impl std::fmt::Display) {
         self.push(syn::Error::new(span, message));
-    }
-
-    pub(crate) fn count(&self) -> usize {
-        self.0.as_ref().map_or(0, |e| e.clone().into_iter().count())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -95,8 +92,6 @@ impl Parse for Arg {
         })
     }
 }
-
-use syn::parse::discouraged::Speculative;
 
 pub(crate) fn parse_args(tokens: TokenStream) -> syn::Result<Vec<Arg>> {
     let list = Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens)?;

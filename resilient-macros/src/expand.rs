@@ -118,23 +118,20 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
     let mut errors = Errors::default();
     let mut layers = Layers::default();
     layers.add(kind, Span::call_site(), args, &mut errors);
-    // The first of our attributes to expand takes the others off the
-    // function, so that the order they are written in does not matter.
-    let mut siblings = Vec::new();
+    // The first of our attributes to expand expands the others too, and
+    // leaves them inert, so that the order they are written in does not
+    // matter.
     for attr in &mut func.attrs {
         if let Some(kind) = Kind::of(attr) {
             let tokens = match &attr.meta {
                 Meta::List(list) => list.tokens.clone(),
                 _ => TokenStream::new(),
             };
-            siblings.push((kind, attr.path().span(), tokens));
+            layers.add(kind, attr.path().span(), tokens, &mut errors);
             let path = attr.path().clone();
             let marker = Ident::new(EXPANDED, Span::call_site());
             attr.meta = syn::parse_quote!(#path(#marker));
         }
-    }
-    for (kind, span, tokens) in siblings {
-        layers.add(kind, span, tokens, &mut errors);
     }
     item::check_shape(&func, kind.name(), &mut errors);
     let rt = layers.runtime();

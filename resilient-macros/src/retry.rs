@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use proc_macro2::TokenStream;
-use quote::quote;
-use syn::Path;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::{Ident, Path};
 
 use crate::args::{self, Arg, Errors, Schema, Spanned};
 
@@ -205,60 +205,45 @@ impl RetryArgs {
 
     /// `RetryConfig::new().max_retries(..)...`: only the settings given.
     pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
-        let mut calls = Vec::new();
-        let dur = |d: Duration| {
-            let nanos = d.as_nanos() as u64;
-            quote!(#rt::Duration::from_nanos(#nanos))
+        let int = |v: &Option<Spanned<u32>>| v.map(|v| v.value.to_token_stream());
+        let float = |v: &Option<Spanned<f64>>| {
+            v.map(|v| proc_macro2::Literal::f64_suffixed(v.value).to_token_stream())
         };
-        if let Some(m) = &self.max {
-            let n = m.value;
-            calls.push(quote!(.max_retries(#n)));
-        }
-        if let Some(a) = &self.attempts {
-            let n = a.value;
-            calls.push(quote!(.attempts(#n)));
-        }
-        if let Some(b) = &self.backoff {
-            let d = dur(b.value);
-            calls.push(quote!(.backoff(#d)));
-        }
-        if let Some(s) = &self.schedule {
-            let s = match s.value {
-                Schedule::Exponential => quote!(Exponential),
-                Schedule::Linear => quote!(Linear),
-                Schedule::Constant => quote!(Constant),
-            };
-            calls.push(quote!(.schedule(#rt::Schedule::#s)));
-        }
-        if let Some(f) = &self.factor {
-            let f = proc_macro2::Literal::f64_suffixed(f.value);
-            calls.push(quote!(.factor(#f)));
-        }
-        if let Some(c) = &self.max_delay {
-            let d = dur(c.value);
-            calls.push(quote!(.max_delay(#d)));
-        }
-        if let Some(j) = &self.jitter {
-            let j = match j.value {
-                Jitter::None => quote!(None),
-                Jitter::Full => quote!(Full),
-                Jitter::Equal => quote!(Equal),
-                Jitter::Decorrelated => quote!(Decorrelated),
-            };
-            calls.push(quote!(.jitter(#rt::Jitter::#j)));
-        }
-        if let Some(t) = &self.timeout {
-            let d = dur(t.value);
-            calls.push(quote!(.timeout(#d)));
-        }
-        if let Some(f) = &self.timeout_factor {
-            let f = proc_macro2::Literal::f64_suffixed(f.value);
-            calls.push(quote!(.timeout_factor(#f)));
-        }
-        if let Some(d) = &self.deadline {
-            let d = dur(d.value);
-            calls.push(quote!(.deadline(#d)));
-        }
+        let duration = |v: &Option<Spanned<Duration>>| {
+            v.map(|v| {
+                let nanos = v.value.as_nanos() as u64;
+                quote!(#rt::Duration::from_nanos(#nanos))
+            })
+        };
+        let schedule = self.schedule.map(|s| match s.value {
+            Schedule::Exponential => quote!(#rt::Schedule::Exponential),
+            Schedule::Linear => quote!(#rt::Schedule::Linear),
+            Schedule::Constant => quote!(#rt::Schedule::Constant),
+        });
+        let jitter = self.jitter.map(|j| match j.value {
+            Jitter::None => quote!(#rt::Jitter::None),
+            Jitter::Full => quote!(#rt::Jitter::Full),
+            Jitter::Equal => quote!(#rt::Jitter::Equal),
+            Jitter::Decorrelated => quote!(#rt::Jitter::Decorrelated),
+        });
+        let settings = [
+            ("max_retries", int(&self.max)),
+            ("attempts", int(&self.attempts)),
+            ("backoff", duration(&self.backoff)),
+            ("schedule", schedule),
+            ("factor", float(&self.factor)),
+            ("max_delay", duration(&self.max_delay)),
+            ("jitter", jitter),
+            ("timeout", duration(&self.timeout)),
+            ("timeout_factor", float(&self.timeout_factor)),
+            ("deadline", duration(&self.deadline)),
+        ];
+        // Only the settings given, so the runtime's defaults stay the one
+        // source of truth.
+        let calls = settings.into_iter().filter_map(|(setter, value)| {
+            let setter = Ident::new(setter, Span::call_site());
+            value.map(|v| quote!(.#setter(#v)))
+        });
         quote!(#rt::RetryConfig::new() #(#calls)*)
     }
 }

@@ -26,7 +26,7 @@ impl TimeoutArgs {
         let mut limit = None;
         let mut krate = None;
         let mut duration_given = false;
-        let errors_before = errors.count();
+
         for (key, arg) in SCHEMA.check(args, errors) {
             let result = match key {
                 "" | "duration" => {
@@ -52,9 +52,12 @@ impl TimeoutArgs {
                 errors.push(e);
             }
         }
-        // Only when nothing else was wrong: an unknown key is most likely a
-        // misspelt duration, and saying so twice is noise.
-        if !duration_given && errors.count() == errors_before {
+        // Only when nothing else was written: an unknown key is most likely
+        // a misspelt duration, and saying so twice is noise.
+        let only_crate = args
+            .iter()
+            .all(|a| a.key.as_ref().is_some_and(|k| k == "crate"));
+        if !duration_given && only_crate {
             errors.add_at(
                 span,
                 "`#[timeout]` needs a duration, as in `#[timeout(\"30s\")]`",

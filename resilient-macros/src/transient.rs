@@ -1,7 +1,7 @@
 //! `#[derive(Transient)]`: classification of error types by variant.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, Member, Path};
 
@@ -156,7 +156,6 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         return errors.into_compile_errors();
     }
 
-    let binding = format_ident!("__resilient_field", span = Span::mixed_site());
     let mut is_transient = Vec::new();
     let mut retry_after = Vec::new();
     // A delegated field's type must be `Transient`: say so in the impl's
@@ -164,6 +163,12 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     // generic fields, and point at the field when it is not.
     let mut generics = input.generics.clone();
     for Case { path, class, field } in &cases {
+        // Placed at the field's type, so that a type error about the field
+        // points there.
+        let at = field
+            .as_ref()
+            .map_or(Span::call_site(), |(_, ty)| ty.span());
+        let binding = Ident::new("__resilient_field", Span::mixed_site().located_at(at));
         let pattern = match field {
             Some((member, _)) => quote!(#path { #member: #binding, .. }),
             None => quote!(#path { .. }),
@@ -179,23 +184,15 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
                         .predicates
                         .push(syn::parse_quote!(#bound));
                 }
-                let field = Ident::new(
-                    "__resilient_field",
-                    Span::mixed_site().located_at(ty.span()),
-                );
-                let is = quote_spanned!(ty.span()=> #rt::Transient::is_transient(#field));
-                let after = quote_spanned!(ty.span()=> #rt::Transient::retry_after(#field));
+                let is = quote_spanned!(ty.span()=> #rt::Transient::is_transient(#binding));
+                let after = quote_spanned!(ty.span()=> #rt::Transient::retry_after(#binding));
                 is_transient.push(quote!(#pattern => #is));
                 retry_after.push(quote!(#pattern => #after));
             }
             (Class::Transient, Some((_, ty))) => {
                 is_transient.push(quote!(#path { .. } => true));
-                let field = Ident::new(
-                    "__resilient_field",
-                    Span::mixed_site().located_at(ty.span()),
-                );
                 let read =
-                    quote_spanned!(ty.span()=> #rt::RetryAfterField::retry_after_value(#field));
+                    quote_spanned!(ty.span()=> #rt::RetryAfterField::retry_after_value(#binding));
                 retry_after.push(quote!(#pattern => #read));
             }
             (class, _) => {

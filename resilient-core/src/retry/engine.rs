@@ -126,21 +126,12 @@ impl<'p> Retrying<'p> {
         F: Future<Output = Result<T, E>>,
         E: From<TimedOut>,
     {
-        let limit = self.attempt_limit();
         let (name, metrics) = (self.name, self.metrics);
-        let number = self.attempt.number();
-        let Some(limit) = limit else {
-            return self.attempt(attempt).await;
-        };
-        match tokio::time::timeout(limit, self.attempt(attempt)).await {
-            Ok(out) => out,
-            Err(_) => {
-                if let Some(m) = metrics {
-                    m.timed_out();
-                }
-                tracing::debug!(target: "resilient", function = name, attempt = number, ?limit, "attempt timed out");
-                Err(E::from(TimedOut::new(limit)))
+        match self.attempt_limit() {
+            Some(limit) => {
+                crate::timeout::timeout(limit, name, metrics, self.attempt(attempt)).await
             }
+            None => self.attempt(attempt).await,
         }
     }
 
