@@ -109,6 +109,13 @@ impl Transient for io::Error {
                 | ResourceBusy
         )
     }
+
+    /// The wait of a [`CircuitOpen`](crate::CircuitOpen) carried inside.
+    fn retry_after(&self) -> Option<Duration> {
+        self.get_ref()?
+            .downcast_ref::<crate::CircuitOpen>()?
+            .retry_after()
+    }
 }
 
 /// A classification: retry or not, and how long the service asked us to wait.

@@ -63,6 +63,87 @@ impl From<TimedOut> for io::Error {
     }
 }
 
+/// A circuit breaker refused the call: the service behind it is failing, and
+/// the call did not run.
+///
+/// `#[circuit_breaker]` returns `Err(E::from(CircuitOpen))`, so the
+/// function's error type needs `From<CircuitOpen>`. It is transient, with the
+/// time left until the breaker lets a probe through as its
+/// [`retry_after`](Transient::retry_after): a `#[retry]` above the breaker
+/// waits for the cooldown when that fits its `max_delay` and deadline, and
+/// gives up at once when it does not. A breaker isolated by hand has no such
+/// time, and its refusal is permanent.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_core::{CircuitOpen, Transient};
+///
+/// let open = CircuitOpen::new("ocr", Some(Duration::from_secs(12)));
+/// assert!(open.is_transient());
+/// assert_eq!(open.retry_after(), Some(Duration::from_secs(12)));
+/// assert_eq!(open.to_string(), "circuit breaker `ocr` is open; next probe in 12s");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CircuitOpen {
+    breaker: &'static str,
+    retry_after: Option<Duration>,
+}
+
+impl CircuitOpen {
+    /// A refusal by the breaker `breaker`, which will let a probe through
+    /// after `retry_after` (`None`: isolated until reset by hand).
+    pub const fn new(breaker: &'static str, retry_after: Option<Duration>) -> Self {
+        CircuitOpen {
+            breaker,
+            retry_after,
+        }
+    }
+
+    /// The name of the breaker that refused the call.
+    pub const fn breaker(&self) -> &'static str {
+        self.breaker
+    }
+}
+
+impl fmt::Display for CircuitOpen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.retry_after {
+            Some(wait) => write!(
+                f,
+                "circuit breaker `{}` is open; next probe in {}",
+                self.breaker,
+                humantime::format_duration(wait)
+            ),
+            None => write!(f, "circuit breaker `{}` is isolated", self.breaker),
+        }
+    }
+}
+
+impl std::error::Error for CircuitOpen {}
+
+impl Transient for CircuitOpen {
+    fn is_transient(&self) -> bool {
+        self.retry_after.is_some()
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+/// Lets functions returning `std::io::Result` use `#[circuit_breaker]`. The
+/// kind is [`io::ErrorKind::ResourceBusy`] (transient) while the breaker will
+/// probe again, [`io::ErrorKind::Other`] (permanent) when it is isolated; the
+/// `io::Error`'s own [`Transient`] impl reads the wait back.
+impl From<CircuitOpen> for io::Error {
+    fn from(open: CircuitOpen) -> Self {
+        let kind = match open.retry_after {
+            Some(_) => io::ErrorKind::ResourceBusy,
+            None => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, open)
+    }
+}
+
 /// A policy built in code with a value that makes no sense.
 ///
 /// The same checks run at compile time for the attributes; in code, building

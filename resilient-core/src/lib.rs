@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod circuit_breaker;
 mod classify;
 mod context;
 mod error;
@@ -27,10 +28,12 @@ pub mod metrics;
 pub mod private;
 pub mod retry;
 mod rng;
+mod sync;
 pub mod timeout;
 
+pub use circuit_breaker::{BreakerConfig, CircuitBreaker};
 pub use classify::{ByTransient, Classify, RetryIf, Transient, Verdict};
 pub use context::{attempt, Attempt, IdempotencyKey, Scoped};
-pub use error::{ConfigError, TimedOut};
+pub use error::{CircuitOpen, ConfigError, TimedOut};
 pub use retry::{Jitter, RetryConfig, RetryPolicy, Schedule};
 pub use rng::seed_jitter;

@@ -1,10 +1,12 @@
 //! Per-function figures: calls, outcomes, attempts, retries and timeouts.
 //!
 //! Every annotated function owns one [`Metrics`] in a `static`. Counting is a
-//! relaxed atomic add: no lock, no allocation. A function's figures join the
+//! relaxed atomic add into a per-thread shard: no lock, no allocation, and
+//! no cache line shared between threads counting at once. A function's figures join the
 //! list that [`all`] returns on its first call.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
 static REGISTRY: Mutex<Vec<&'static Metrics>> = Mutex::new(Vec::new());
@@ -26,12 +28,15 @@ pub struct Metrics {
     name: &'static str,
     module: &'static str,
     registered: AtomicBool,
-    calls: AtomicU64,
-    successes: AtomicU64,
-    failures: AtomicU64,
-    retries: AtomicU64,
-    timeouts: AtomicU64,
+    counts: Sharded<6>,
 }
+
+const CALLS: usize = 0;
+const SUCCESSES: usize = 1;
+const FAILURES: usize = 2;
+const RETRIES: usize = 3;
+const TIMEOUTS: usize = 4;
+const REJECTIONS: usize = 5;
 
 impl Metrics {
     /// Counters for the function `name` in `module` (pass `module_path!()`).
@@ -40,11 +45,7 @@ impl Metrics {
             name,
             module,
             registered: AtomicBool::new(false),
-            calls: AtomicU64::new(0),
-            successes: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
-            retries: AtomicU64::new(0),
-            timeouts: AtomicU64::new(0),
+            counts: Sharded::new(),
         }
     }
 
@@ -64,7 +65,7 @@ impl Metrics {
         if !self.registered.load(Relaxed) {
             self.register();
         }
-        self.calls.fetch_add(1, Relaxed);
+        self.counts.add(CALLS, 1);
     }
 
     #[cold]
@@ -80,41 +81,48 @@ impl Metrics {
     /// Counts a call that returned `Ok`.
     #[inline]
     pub fn call_succeeded(&self) {
-        self.successes.fetch_add(1, Relaxed);
+        self.counts.add(SUCCESSES, 1);
     }
 
     /// Counts a call that returned `Err`.
     #[inline]
     pub fn call_failed(&self) {
-        self.failures.fetch_add(1, Relaxed);
+        self.counts.add(FAILURES, 1);
     }
 
     /// Counts a retry: one more attempt after a failed one.
     #[inline]
     pub fn retried(&self) {
-        self.retries.fetch_add(1, Relaxed);
+        self.counts.add(RETRIES, 1);
     }
 
     /// Counts an attempt or call cut short by a timeout.
     #[inline]
     pub fn timed_out(&self) {
-        self.timeouts.fetch_add(1, Relaxed);
+        self.counts.add(TIMEOUTS, 1);
+    }
+
+    /// Counts an attempt or call that an open circuit breaker refused.
+    #[inline]
+    pub fn rejected(&self) {
+        self.counts.add(REJECTIONS, 1);
     }
 
     /// The figures as they are now.
     pub fn snapshot(&self) -> Snapshot {
-        let calls = self.calls.load(Relaxed);
-        let retries = self.retries.load(Relaxed);
+        let calls = self.counts.sum(CALLS);
+        let retries = self.counts.sum(RETRIES);
         Snapshot {
             name: self.name,
             module: self.module,
             calls,
-            successes: self.successes.load(Relaxed),
-            failures: self.failures.load(Relaxed),
+            successes: self.counts.sum(SUCCESSES),
+            failures: self.counts.sum(FAILURES),
             // Every attempt is either a call's first or a retry.
             attempts: calls + retries,
             retries,
-            timeouts: self.timeouts.load(Relaxed),
+            timeouts: self.counts.sum(TIMEOUTS),
+            rejections: self.counts.sum(REJECTIONS),
         }
     }
 }
@@ -141,6 +149,8 @@ pub struct Snapshot {
     pub retries: u64,
     /// Attempts or calls cut short by a timeout.
     pub timeouts: u64,
+    /// Attempts or calls refused by an open circuit breaker.
+    pub rejections: u64,
 }
 
 impl Snapshot {
@@ -157,7 +167,7 @@ impl Snapshot {
     /// ```
     /// # use resilient_core::metrics::Snapshot;
     /// let s = Snapshot { name: "f", module: "m", calls: 4, successes: 3, failures: 1,
-    ///                    attempts: 6, retries: 2, timeouts: 0 };
+    ///                    attempts: 6, retries: 2, timeouts: 0, rejections: 0 };
     /// assert_eq!(s.success_rate(), 0.75);
     /// assert_eq!(s.avg_attempts(), 1.5);
     /// assert_eq!(s.retry_rate(), 0.5);
@@ -222,4 +232,52 @@ pub fn get(name: &str) -> Option<Snapshot> {
         .iter()
         .find(|m| matches(m))
         .map(|m| m.snapshot())
+}
+
+const SHARDS: usize = 8;
+
+/// `K` counters split into per-thread shards, each on a cache line of its
+/// own, so that threads counting the same event do not bounce one line
+/// between their cores. Reading sums the shards.
+#[derive(Debug)]
+pub(crate) struct Sharded<const K: usize> {
+    shards: [Shard<K>; SHARDS],
+}
+
+#[derive(Debug)]
+#[repr(align(128))]
+struct Shard<const K: usize>([AtomicU64; K]);
+
+impl<const K: usize> Sharded<K> {
+    pub(crate) const fn new() -> Self {
+        Sharded {
+            shards: [const { Shard([const { AtomicU64::new(0) }; K]) }; SHARDS],
+        }
+    }
+
+    #[inline]
+    pub(crate) fn add(&self, counter: usize, n: u64) {
+        self.shards[shard()].0[counter].fetch_add(n, Relaxed);
+    }
+
+    pub(crate) fn sum(&self, counter: usize) -> u64 {
+        self.shards.iter().map(|s| s.0[counter].load(Relaxed)).sum()
+    }
+}
+
+/// This thread's shard: threads take them in turn as they first count.
+#[inline]
+fn shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    SHARD.with(|s| {
+        let mut i = s.get();
+        if i == usize::MAX {
+            i = NEXT.fetch_add(1, Relaxed) % SHARDS;
+            s.set(i);
+        }
+        i
+    })
 }

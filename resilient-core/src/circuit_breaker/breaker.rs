@@ -1,0 +1,555 @@
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::clock::{self, nanos};
+use super::config::{BreakerPolicy, Window};
+use super::state::{Admit, Change, Core, Rejected, State};
+use super::window::{Calls, Outcome};
+use crate::metrics::{Metrics, Sharded};
+use crate::sync::loom_const_fn;
+use crate::{rng, CircuitOpen};
+
+type Listener = Box<dyn Fn(&Transition) + Send + Sync>;
+
+/// A circuit breaker: it stops calling a service that keeps failing, and
+/// lets a few probe calls through after a cooldown to see whether it is back.
+///
+/// `#[circuit_breaker]` keeps one in a `static` per function; build one by
+/// hand to share it as you like. The path of an admitted call takes no lock
+/// and allocates nothing, and while the breaker is closed a success with no
+/// failures to forget writes no shared memory.
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+/// use resilient_core::circuit_breaker::{BreakerConfig, BreakerPolicy, CircuitBreaker, State};
+///
+/// const POLICY: BreakerPolicy = match BreakerConfig::new().threshold(2).build() {
+///     Ok(p) => p,
+///     Err(_) => panic!(),
+/// };
+/// static VISION: CircuitBreaker = CircuitBreaker::new("vision", POLICY);
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// for _ in 0..2 {
+///     let _ = VISION.call(async { Err::<(), _>(io::Error::from(io::ErrorKind::ConnectionReset)) }).await;
+/// }
+/// assert_eq!(VISION.state(), State::Open);
+/// // The body does not run: the call is refused at once.
+/// let refused: io::Result<()> = VISION.call(async { unreachable!() }).await;
+/// assert_eq!(refused.unwrap_err().kind(), io::ErrorKind::ResourceBusy);
+///
+/// tokio::time::sleep(Duration::from_secs(60)).await; // the default cooldown
+/// VISION.call(async { Ok::<_, io::Error>(()) }).await.unwrap(); // the probe
+/// assert_eq!(VISION.state(), State::Closed);
+/// # }
+/// ```
+pub struct CircuitBreaker {
+    name: &'static str,
+    policy: BreakerPolicy,
+    core: Core,
+    window: Calls,
+    // Counted on every call: sharded so that threads do not contend.
+    hot: Sharded<3>,
+    failures: AtomicU64,
+    slow: AtomicU64,
+    transitions: AtomicU64,
+    opened: AtomicU64,
+    listeners: Mutex<Vec<Listener>>,
+    pub(super) registered: AtomicBool,
+}
+
+const CALLS: usize = 0;
+const SUCCESSES: usize = 1;
+const REJECTIONS: usize = 2;
+
+impl fmt::Debug for CircuitBreaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreaker")
+            .field("name", &self.name)
+            .field("state", &self.state())
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A state change of a breaker, as [`subscribe`](CircuitBreaker::subscribe)
+/// listeners see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// The breaker's name.
+    pub breaker: &'static str,
+    /// The state it left.
+    pub from: State,
+    /// The state it entered.
+    pub to: State,
+    /// For a move to [`State::Open`]: how long until the first probe.
+    pub cooldown: Option<Duration>,
+}
+
+/// A breaker's figures at one moment.
+///
+/// Calls still running are counted in `calls` but not in `successes` or
+/// `failures`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BreakerSnapshot {
+    /// The breaker's name.
+    pub name: &'static str,
+    /// Its state.
+    pub state: State,
+    /// Calls admitted (probes included).
+    pub calls: u64,
+    /// Admitted calls that counted as successes (errors that
+    /// `record_if` passes over included).
+    pub successes: u64,
+    /// Admitted calls that counted as failures.
+    pub failures: u64,
+    /// Successful calls slower than `slow_call`.
+    pub slow: u64,
+    /// Calls refused without running.
+    pub rejections: u64,
+    /// State changes.
+    pub transitions: u64,
+    /// Times the breaker opened (a transition into [`State::Open`]).
+    pub opened: u64,
+    /// The share of failures: over the window in rate mode, over every
+    /// finished call otherwise (0.0 before any).
+    pub failure_rate: f64,
+}
+
+impl CircuitBreaker {
+    loom_const_fn! {
+        /// A closed breaker named `name` (for `tracing`, metrics and
+        /// [`get`](super::get)) with the settings of `policy`.
+        pub fn new(name: &'static str, policy: BreakerPolicy) -> CircuitBreaker {
+            CircuitBreaker {
+                name,
+                policy,
+                core: Core::new(),
+                window: Calls::new(),
+                hot: Sharded::new(),
+                failures: AtomicU64::new(0),
+                slow: AtomicU64::new(0),
+                transitions: AtomicU64::new(0),
+                opened: AtomicU64::new(0),
+                listeners: Mutex::new(Vec::new()),
+                registered: AtomicBool::new(false),
+            }
+        }
+    }
+
+    /// The breaker's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The breaker's settings.
+    pub const fn policy(&self) -> &BreakerPolicy {
+        &self.policy
+    }
+
+    /// Runs `call` if the breaker admits it, and counts every error as a
+    /// failure. A refused call fails with `E::from(CircuitOpen)` and `call`
+    /// does not run.
+    pub async fn call<T, E, F>(&self, call: F) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: From<CircuitOpen>,
+    {
+        self.call_with(|_: &E| true, None, call).await
+    }
+
+    /// [`call`](Self::call), counting only the errors `record_if` returns
+    /// `true` for (the others count as successes, as in resilience4j), and
+    /// counting refusals in `metrics`.
+    pub async fn call_with<T, E, F, R>(
+        &self,
+        record_if: R,
+        metrics: Option<&'static Metrics>,
+        call: F,
+    ) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: From<CircuitOpen>,
+        R: Fn(&E) -> bool,
+    {
+        let permit = match self.try_acquire() {
+            Ok(permit) => permit,
+            Err(open) => {
+                if let Some(m) = metrics {
+                    m.rejected();
+                }
+                return Err(E::from(open));
+            }
+        };
+        let out = call.await;
+        match &out {
+            Err(e) if record_if(e) => permit.failure(),
+            _ => permit.success(),
+        }
+        out
+    }
+
+    /// Asks to run a call. Keep the [`Permit`] while the call runs and report
+    /// its outcome with it; dropping it unreported (a cancelled or panicked
+    /// call) gives a probe's place back.
+    ///
+    /// # Errors
+    /// [`CircuitOpen`] when the breaker refuses the call.
+    ///
+    /// ```
+    /// use resilient_core::circuit_breaker::{BreakerConfig, CircuitBreaker, State};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let breaker = CircuitBreaker::new("db", BreakerConfig::new().threshold(1).build().unwrap());
+    /// breaker.try_acquire().unwrap().failure();
+    /// assert_eq!(breaker.state(), State::Open);
+    /// assert!(breaker.try_acquire().is_err());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Result<Permit<'_>, CircuitOpen> {
+        match self.core.acquire(clock::now, self.policy.config.half_open) {
+            Ok((admit, change)) => {
+                if let Some(change) = change {
+                    self.transitioned(change, None);
+                }
+                self.hot.add(CALLS, 1);
+                let started = match self.policy.config.slow_call {
+                    Some(_) => clock::now(),
+                    None => 0,
+                };
+                Ok(Permit {
+                    breaker: self,
+                    admit,
+                    started,
+                    done: false,
+                })
+            }
+            Err(why) => Err(self.rejected(why)),
+        }
+    }
+
+    #[cold]
+    fn rejected(&self, why: Rejected) -> CircuitOpen {
+        self.hot.add(REJECTIONS, 1);
+        let retry_after = match why {
+            Rejected::Until(until) => {
+                Some(Duration::from_nanos(until.saturating_sub(clock::now())))
+            }
+            Rejected::Opening => Some(self.policy.config.cooldown),
+            Rejected::Probing => Some(Duration::ZERO),
+            Rejected::Isolated => None,
+        };
+        tracing::trace!(target: "resilient", breaker = self.name, ?retry_after, "call rejected");
+        CircuitOpen::new(self.name, retry_after)
+    }
+
+    /// Lists this breaker (once) for [`get`](super::get) and
+    /// [`all`](super::all), and returns it. `#[circuit_breaker]` lists its
+    /// breakers on their first call.
+    ///
+    /// ```
+    /// use resilient_core::circuit_breaker::{self, BreakerConfig, BreakerPolicy, CircuitBreaker};
+    ///
+    /// const POLICY: BreakerPolicy = match BreakerConfig::new().build() { Ok(p) => p, Err(_) => panic!() };
+    /// static PAYMENTS: CircuitBreaker = CircuitBreaker::new("payments", POLICY);
+    /// PAYMENTS.listed();
+    /// assert!(circuit_breaker::get("payments").is_some());
+    /// ```
+    #[inline]
+    pub fn listed(&'static self) -> &'static CircuitBreaker {
+        if !self.registered.load(Relaxed) {
+            self.register();
+        }
+        self
+    }
+
+    #[cold]
+    fn register(&'static self) {
+        if !self.registered.swap(true, Relaxed) {
+            super::registry::list(self);
+        }
+    }
+
+    fn finish(&self, admit: Admit, started: u64, failed: bool) {
+        let config = &self.policy.config;
+        let slow = !failed
+            && config
+                .slow_call
+                .is_some_and(|limit| clock::now().saturating_sub(started) > nanos(limit));
+        if failed {
+            self.failures.fetch_add(1, Relaxed);
+        } else {
+            self.hot.add(SUCCESSES, 1);
+            if slow {
+                self.slow.fetch_add(1, Relaxed);
+            }
+        }
+        let outcome = match (failed, slow) {
+            (true, _) => Outcome::Failure,
+            (false, true) if self.policy.slow_is_failure() => Outcome::Failure,
+            (false, true) => Outcome::Slow,
+            (false, false) => Outcome::Success,
+        };
+        let core = &self.core;
+        match admit {
+            Admit::Probe { epoch } => match outcome {
+                Outcome::Success => {
+                    if let Some(change) = core.probe_success(epoch, config.close_after) {
+                        self.transitioned(change, None);
+                    }
+                }
+                // A slow probe is no sign of recovery.
+                Outcome::Failure | Outcome::Slow => self
+                    .opening(core.reopens() + 1, |now, cooldown| {
+                        core.probe_failure(epoch, now, cooldown)
+                    }),
+            },
+            Admit::Call { epoch } => match config.consecutive_threshold() {
+                Some(_) if outcome == Outcome::Success => core.closed_success(epoch),
+                Some(threshold) => self.opening(0, |now, cooldown| {
+                    core.closed_failure(epoch, threshold, now, cooldown)
+                }),
+                None => {
+                    if self.rate_reached(outcome) {
+                        self.opening(0, |now, cooldown| core.trip(epoch, now, cooldown));
+                    }
+                }
+            },
+        }
+    }
+
+    /// Rate mode: counts the outcome in the window, and says whether the
+    /// failure or slow rate has been reached.
+    fn rate_reached(&self, outcome: Outcome) -> bool {
+        let config = &self.policy.config;
+        let now = match config.window {
+            Window::Time(_) => clock::now(),
+            Window::Calls(_) => 0,
+        };
+        self.window.record(config.window, now, outcome);
+        if outcome == Outcome::Success {
+            return false;
+        }
+        let t = self.window.tally(config.window, now);
+        let reached =
+            |n: u64, rate: Option<f64>| rate.is_some_and(|r| n as f64 >= r * t.calls as f64);
+        t.calls >= config.min_calls_or_default() as u64
+            && (reached(t.failures, config.failure_rate) || reached(t.slow, config.slow_rate))
+    }
+
+    /// Opens the breaker through `open(now, cooldown)`, with the cooldown
+    /// due after `reopens` failed probes in a row.
+    fn opening(&self, reopens: u32, open: impl FnOnce(u64, u64) -> Option<Change>) {
+        let cooldown = self.cooldown(reopens);
+        if let Some(change) = open(clock::now(), nanos(cooldown)) {
+            self.transitioned(change, Some(cooldown));
+        }
+    }
+
+    /// The cooldown after `reopens` failed probes in a row, with jitter.
+    fn cooldown(&self, reopens: u32) -> Duration {
+        let base = self.policy.cooldown(reopens);
+        let jitter = self.policy.config.cooldown_jitter;
+        if jitter == 0.0 {
+            return base;
+        }
+        let spread = rng::with(|rng| rng.random_range(-jitter..=jitter));
+        base.mul_f64(1.0 + spread)
+    }
+
+    #[cold]
+    fn transitioned(&self, change: Change, cooldown: Option<Duration>) {
+        self.transitions.fetch_add(1, Relaxed);
+        let (from, to) = (change.from.as_str(), change.to.as_str());
+        match change.to {
+            State::Open => {
+                self.opened.fetch_add(1, Relaxed);
+                // What the window measured led here; after the cooldown it
+                // measures afresh.
+                self.window.clear();
+                tracing::warn!(target: "resilient", breaker = self.name, from, to, ?cooldown, reopens = change.reopens, "circuit opened");
+            }
+            State::HalfOpen => {
+                tracing::info!(target: "resilient", breaker = self.name, from, to, "circuit half-open: probing")
+            }
+            State::Closed => {
+                tracing::info!(target: "resilient", breaker = self.name, from, to, "circuit closed")
+            }
+            State::Isolated => {
+                tracing::warn!(target: "resilient", breaker = self.name, from, to, "circuit isolated")
+            }
+        }
+        let transition = Transition {
+            breaker: self.name,
+            from: change.from,
+            to: change.to,
+            cooldown,
+        };
+        for listener in self
+            .listeners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            listener(&transition);
+        }
+    }
+
+    /// The breaker's state now. An open breaker whose cooldown is over says
+    /// `Open` until a call moves it to `HalfOpen`.
+    pub fn state(&self) -> State {
+        self.core.state().0
+    }
+
+    /// How long until an open breaker lets a probe through (`None` unless
+    /// open).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.core.state() {
+            (State::Open, Some(until)) => {
+                Some(Duration::from_nanos(until.saturating_sub(clock::now())))
+            }
+            _ => None,
+        }
+    }
+
+    /// The breaker's figures now.
+    ///
+    /// ```
+    /// use resilient_core::circuit_breaker::{BreakerConfig, CircuitBreaker, State};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let breaker = CircuitBreaker::new("db", BreakerConfig::new().build().unwrap());
+    /// breaker.try_acquire().unwrap().success();
+    /// breaker.try_acquire().unwrap().failure();
+    /// let s = breaker.snapshot();
+    /// assert_eq!((s.calls, s.successes, s.failures, s.state), (2, 1, 1, State::Closed));
+    /// assert_eq!(s.failure_rate, 0.5);
+    /// # }
+    /// ```
+    pub fn snapshot(&self) -> BreakerSnapshot {
+        let config = &self.policy.config;
+        let successes = self.hot.sum(SUCCESSES);
+        let failures = self.failures.load(Relaxed);
+        let failure_rate = match config.consecutive_threshold() {
+            Some(_) => ratio(failures, successes + failures),
+            None => {
+                let t = self.window.tally(config.window, clock::now());
+                ratio(t.failures, t.calls)
+            }
+        };
+        BreakerSnapshot {
+            name: self.name,
+            state: self.state(),
+            calls: self.hot.sum(CALLS),
+            successes,
+            failures,
+            slow: self.slow.load(Relaxed),
+            rejections: self.hot.sum(REJECTIONS),
+            transitions: self.transitions.load(Relaxed),
+            opened: self.opened.load(Relaxed),
+            failure_rate,
+        }
+    }
+
+    /// Opens the breaker now, for a fresh cooldown, whatever its state; the
+    /// usual probing follows.
+    pub fn force_open(&self) {
+        self.opening(self.core.reopens(), |now, cooldown| {
+            self.core.force(State::Open, now, cooldown)
+        });
+    }
+
+    /// Rejects every call until [`reset`](Self::reset): for maintenance, or
+    /// to take a dependency out by hand. Refusals are permanent
+    /// ([`CircuitOpen`] with no `retry_after`).
+    pub fn isolate(&self) {
+        if let Some(change) = self.core.force(State::Isolated, clock::now(), 0) {
+            self.transitioned(change, None);
+        }
+    }
+
+    /// Closes the breaker and forgets its failures and cooldown growth.
+    pub fn reset(&self) {
+        if let Some(change) = self.core.force(State::Closed, clock::now(), 0) {
+            self.window.clear();
+            self.transitioned(change, None);
+        }
+    }
+
+    /// Calls `listener` on every transition from now on, on the thread that
+    /// made it. Keep it short, and do not subscribe from inside it.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use resilient_core::circuit_breaker::{BreakerConfig, CircuitBreaker, State};
+    ///
+    /// let breaker = CircuitBreaker::new("db", BreakerConfig::new().build().unwrap());
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// breaker.subscribe(move |t| log.lock().unwrap().push((t.from, t.to)));
+    /// breaker.isolate();
+    /// breaker.reset();
+    /// assert_eq!(*seen.lock().unwrap(), [(State::Closed, State::Isolated), (State::Isolated, State::Closed)]);
+    /// ```
+    pub fn subscribe(&self, listener: impl Fn(&Transition) + Send + Sync + 'static) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(listener));
+    }
+}
+
+fn ratio(n: u64, d: u64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
+}
+
+/// Leave to run one call through a [`CircuitBreaker`]. Report the outcome
+/// with [`success`](Self::success) or [`failure`](Self::failure); dropping
+/// the permit unreported counts neither, and a probe's place goes back.
+#[derive(Debug)]
+#[must_use = "report the call's outcome with `success()` or `failure()`"]
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    admit: Admit,
+    started: u64,
+    done: bool,
+}
+
+impl Permit<'_> {
+    /// Whether this call is a half-open probe.
+    pub fn is_probe(&self) -> bool {
+        matches!(self.admit, Admit::Probe { .. })
+    }
+
+    /// The call succeeded.
+    #[inline]
+    pub fn success(mut self) {
+        self.done = true;
+        self.breaker.finish(self.admit, self.started, false);
+    }
+
+    /// The call failed.
+    pub fn failure(mut self) {
+        self.done = true;
+        self.breaker.finish(self.admit, self.started, true);
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let (false, Admit::Probe { epoch }) = (self.done, self.admit) {
+            self.breaker.core.probe_cancelled(epoch);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Circuit breakers: stop calling a service that keeps failing, fail fast
+//! instead, and probe after a cooldown to find out when it is back.
+//!
+//! ```text
+//!            threshold consecutive failures,
+//!            or failure_rate over the window
+//!   CLOSED ─────────────────────────────────────▶ OPEN ◀──────────┐
+//!     ▲                                            │               │
+//!     │ close_after probe successes                │ cooldown over │ a probe fails
+//!     │                                            ▼               │ (cooldown grows
+//!     └────────────────────────────────────── HALF_OPEN ───────────┘  to max_cooldown)
+//!                                    half_open probes run; the rest are rejected
+//! ```
+//!
+//! A rejected call fails with [`CircuitOpen`](crate::CircuitOpen), which
+//! tells how long until the next probe. [`isolate`](CircuitBreaker::isolate)
+//! holds a breaker open by hand until [`reset`](CircuitBreaker::reset).
+
+mod breaker;
+mod clock;
+mod config;
+mod registry;
+mod state;
+mod window;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+
+pub use breaker::{BreakerSnapshot, CircuitBreaker, Permit, Transition};
+pub use config::{BreakerConfig, BreakerPolicy, Window};
+pub use registry::{all, get, keyed, KeyedBreakers, SharedBreaker};
+pub use state::State;
