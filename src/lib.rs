@@ -1,16 +1,17 @@
-//! Retries, timeouts and error classification for async Rust, checked at
-//! compile time.
+//! Retries, circuit breakers, timeouts and error classification for async
+//! Rust, checked at compile time.
 //!
 //! Annotate an `async fn` that returns `Result` and it survives the
 //! failures of the services it calls:
 //!
 //! ```
-//! use resilient::{retry, timeout, TimedOut, Transient};
+//! use resilient::{circuit_breaker, retry, timeout, CircuitOpen, TimedOut, Transient};
 //!
 //! #[derive(Debug, Transient)]
 //! enum VisionError {
 //!     #[transient] Unavailable,
 //!     #[transient] TimedOut(TimedOut),
+//!     #[delegate] Open(CircuitOpen),
 //!     #[permanent] Unauthorized,
 //! }
 //! # impl std::fmt::Display for VisionError {
@@ -19,9 +20,13 @@
 //! impl From<TimedOut> for VisionError {
 //!     fn from(t: TimedOut) -> Self { VisionError::TimedOut(t) }
 //! }
+//! impl From<CircuitOpen> for VisionError {
+//!     fn from(o: CircuitOpen) -> Self { VisionError::Open(o) }
+//! }
 //!
-//! #[retry(max = 3, backoff = 2.0, jitter)] // 2 s, 4 s, 8 s, with full jitter
-//! #[timeout("30s")]                        // per attempt
+//! #[retry(max = 3, backoff = 2.0, jitter)]                 // 2 s, 4 s, 8 s, with full jitter
+//! #[circuit_breaker(threshold = 5, cooldown = "60s")]       // stop calling a dead service
+//! #[timeout("30s")]                                        // per attempt
 //! async fn gpt4_vision(receipt: &[u8]) -> Result<String, VisionError> {
 //!     Ok(format!("{} bytes read", receipt.len()))
 //! }
@@ -32,10 +37,13 @@
 //!
 //! - [`#[retry]`](macro@retry): retries transient errors with exponential backoff, jitter,
 //!   per-attempt timeouts and a deadline.
+//! - [`#[circuit_breaker]`](macro@circuit_breaker): fails fast while a
+//!   service is down, and probes after a cooldown.
 //! - [`#[timeout]`](macro@timeout): bounds a call in time.
 //! - [`Transient`]: says which errors are worth retrying; derive it.
 //! - [`metrics`]: calls, successes, attempts and retries per function.
-//! - [`RetryPolicy`]: the same engine without the attributes.
+//! - [`RetryPolicy`] and [`CircuitBreaker`]: the same engines without the
+//!   attributes.
 //!
 //! Every argument is checked when the code compiles: a misspelt key, a
 //! zero count or a duration like `"60x"` is a compile error at that token.
@@ -45,7 +53,7 @@
 #[doc(inline)]
 pub use resilient_core::*;
 #[doc(inline)]
-pub use resilient_macros::{retry, timeout, Transient};
+pub use resilient_macros::{circuit_breaker, retry, timeout, Transient};
 
 /// What the attributes' expansions call; not a public API.
 #[doc(hidden)]

@@ -5,10 +5,13 @@
 pub use core::time::Duration;
 pub use tokio::time::sleep;
 
+pub use crate::circuit_breaker::{
+    BreakerConfig, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
+};
 pub use crate::metrics::Metrics;
 pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule, Step};
 pub use crate::timeout::observe;
-pub use crate::{ByTransient, RetryIf, TimedOut, Transient};
+pub use crate::{ByTransient, CircuitOpen, RetryIf, TimedOut, Transient};
 
 use std::fmt::Display;
 use std::future::Future;
@@ -114,4 +117,46 @@ impl RetryAfterField for Option<Duration> {
     fn retry_after_value(&self) -> Option<Duration> {
         *self
     }
+}
+
+/// The error types a circuit breaker can refuse a call with: those with
+/// `From<CircuitOpen>`. It exists for its message.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot report an open circuit: it does not implement `From<resilient::CircuitOpen>`",
+    label = "this error type needs `From<resilient::CircuitOpen>`",
+    note = "`#[circuit_breaker]` refuses calls while open with `Err({Self}::from(CircuitOpen))`; \
+            add a variant holding a `resilient::CircuitOpen` (mark it `#[delegate]` with `#[derive(Transient)]`, \
+            so a `#[retry]` waits for the cooldown) and implement `From<resilient::CircuitOpen> for {Self}`"
+)]
+pub trait CanReject: From<CircuitOpen> {}
+
+impl<E: From<CircuitOpen>> CanReject for E {}
+
+/// `#[circuit_breaker]`: [`CircuitBreaker::call_with`] with a message for a
+/// missing `From<CircuitOpen>`.
+#[inline]
+pub async fn breaker_call<T, E, F, R>(
+    breaker: &CircuitBreaker,
+    record_if: R,
+    metrics: Option<&'static Metrics>,
+    call: F,
+) -> Result<T, E>
+where
+    E: CanReject,
+    F: Future<Output = Result<T, E>>,
+    R: Fn(&E) -> bool,
+{
+    breaker.call_with(record_if, metrics, call).await
+}
+
+/// Without `record_if`, every error counts against the breaker.
+#[inline]
+pub fn record_all<E>(_: &E) -> bool {
+    true
+}
+
+/// `record_if = path`: the path must be a `fn(&E) -> bool`.
+#[inline]
+pub fn record_if<E, F: Fn(&E) -> bool>(predicate: F) -> F {
+    predicate
 }

@@ -158,7 +158,7 @@ impl Schema {
 }
 
 /// A value with the span of the tokens it came from.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Spanned<T> {
     pub(crate) value: T,
     pub(crate) span: Span,
@@ -241,6 +241,63 @@ pub(crate) fn float_at_least(arg: &Arg, min: f64) -> syn::Result<Spanned<f64>> {
         ));
     }
     Ok(Spanned { value, span })
+}
+
+/// `key = 0.5`: a share, in (0, 1] or, with `zero_ok`, in [0, 1).
+pub(crate) fn fraction(arg: &Arg, zero_ok: bool) -> syn::Result<Spanned<f64>> {
+    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+    let expr = require_value(arg, "0.5")?;
+    let span = expr.span();
+    let value = match literal(expr) {
+        Some((neg, Lit::Float(f))) => f.base10_parse::<f64>()? * if neg { -1.0 } else { 1.0 },
+        Some((neg, Lit::Int(i))) => i.base10_parse::<u64>()? as f64 * if neg { -1.0 } else { 1.0 },
+        _ => {
+            return Err(syn::Error::new(
+                span,
+                format!("`{key}` must be a number, as in `{key} = 0.5`"),
+            ))
+        }
+    };
+    let (ok, range) = if zero_ok {
+        (
+            (0.0..1.0).contains(&value),
+            "from 0 up to (not including) 1",
+        )
+    } else {
+        (value > 0.0 && value <= 1.0, "above 0 and at most 1")
+    };
+    if !ok {
+        return Err(syn::Error::new_spanned(
+            expr,
+            format!("`{key}` must be {range}, found {value}"),
+        ));
+    }
+    Ok(Spanned { value, span })
+}
+
+/// `key = "text"`: a non-empty string.
+pub(crate) fn string(arg: &Arg, example: &str) -> syn::Result<Spanned<String>> {
+    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+    let expr = require_value(arg, example)?;
+    match literal(expr) {
+        Some((false, Lit::Str(s))) if !s.value().trim().is_empty() => Ok(Spanned {
+            value: s.value(),
+            span: expr.span(),
+        }),
+        Some((false, Lit::Str(_))) => Err(syn::Error::new(
+            expr.span(),
+            format!("`{key}` must not be empty"),
+        )),
+        _ => Err(syn::Error::new(
+            expr.span(),
+            format!("`{key}` must be a string, as in `{key} = {example}`"),
+        )),
+    }
+}
+
+/// `key = expr`: any expression, checked by rustc where it is used.
+pub(crate) fn expr(arg: &Arg, example: &str) -> syn::Result<Expr> {
+    require_value(arg, example).cloned()
 }
 
 /// A duration: a string such as `"100ms"`, `"30s"`, `"2m"`, `"1h 30m"`, or a

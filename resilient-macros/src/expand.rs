@@ -1,5 +1,6 @@
 //! Expansion of our attributes on one function: gather them, check them,
-//! and wrap the body in the canonical order `retry(timeout(body))`.
+//! and wrap the body in the canonical order
+//! `retry(circuit_breaker(timeout(body)))`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -7,6 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Ident, ItemFn, Meta, Path};
 
 use crate::args::{self, Errors};
+use crate::circuit_breaker::BreakerArgs;
 use crate::item;
 use crate::retry::RetryArgs;
 use crate::timeout::TimeoutArgs;
@@ -15,6 +17,7 @@ use crate::timeout::TimeoutArgs;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Retry,
+    CircuitBreaker,
     Timeout,
 }
 
@@ -22,6 +25,7 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Retry => "retry",
+            Kind::CircuitBreaker => "circuit_breaker",
             Kind::Timeout => "timeout",
         }
     }
@@ -38,7 +42,7 @@ impl Kind {
         if !prefix_ok {
             return None;
         }
-        [Kind::Retry, Kind::Timeout]
+        [Kind::Retry, Kind::CircuitBreaker, Kind::Timeout]
             .into_iter()
             .find(|k| last.ident == k.name())
     }
@@ -48,6 +52,7 @@ impl Kind {
 #[derive(Default)]
 struct Layers {
     retry: Option<RetryArgs>,
+    breaker: Option<BreakerArgs>,
     timeout: Option<TimeoutArgs>,
     seen: Vec<Kind>,
 }
@@ -71,17 +76,21 @@ impl Layers {
         };
         match kind {
             Kind::Retry => self.retry = Some(RetryArgs::parse(&args, errors)),
+            Kind::CircuitBreaker => self.breaker = Some(BreakerArgs::parse(&args, errors)),
             Kind::Timeout => self.timeout = TimeoutArgs::parse(&args, span, errors),
         }
     }
 
     /// The runtime's door: `::resilient::__private`, or `<crate>::__private`.
     fn runtime(&self) -> TokenStream {
-        let krate: Option<&Path> = self
-            .retry
-            .as_ref()
-            .and_then(|r| r.krate.as_ref())
-            .or_else(|| self.timeout.as_ref().and_then(|t| t.krate.as_ref()));
+        let krate: Option<&Path> = [
+            self.retry.as_ref().and_then(|r| r.krate.as_ref()),
+            self.breaker.as_ref().and_then(|b| b.krate.as_ref()),
+            self.timeout.as_ref().and_then(|t| t.krate.as_ref()),
+        ]
+        .into_iter()
+        .flatten()
+        .next();
         match krate {
             Some(path) => quote!(#path::__private),
             None => quote!(::resilient::__private),
@@ -150,16 +159,18 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
 }
 
 // Input:
-//   #[retry(max = 2)] #[timeout("1s")]
+//   #[retry(max = 2)] #[circuit_breaker(threshold = 5)] #[timeout("1s")]
 //   async fn f(x: String) -> Result<u8, E> { body }
 // Output:
 //   async fn f(x: String) -> Result<u8, E> {
 //       let metrics = { static METRICS: Metrics = Metrics::new("f", module_path!()); &METRICS };
+//       let breaker = { static BREAKER: CircuitBreaker = CircuitBreaker::new("f", <checked policy>); BREAKER.listed() };
 //       let policy = { static POLICY: RetryPolicy = <checked config>; &POLICY };
 //       let mut call = Retrying::new(policy, "f", Some(metrics));
 //       loop {
 //           let x = AttemptArg::fresh(&x);
-//           let out = call.attempt(timeout(1s, "f", Some(metrics), async { body })).await;
+//           let out = call.attempt(breaker_call(&*breaker, record_all, Some(metrics),
+//               timeout(1s, "f", Some(metrics), async { body }))).await;
 //           match after(&mut call, out, &ByTransient) { Done(r) => break r, Retry(d) => sleep(d).await }
 //       }
 //   }
@@ -199,6 +210,52 @@ fn generate(
         let nanos = t.limit.value.as_nanos() as u64;
         call = quote_spanned! {err_span=>
             #rt_at_error::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #call)
+        };
+    }
+
+    let mut setup = TokenStream::new();
+    if let Some(b) = &layers.breaker {
+        let handle = Ident::new("__resilient_breaker", Span::mixed_site());
+        let policy = b.config(rt);
+        let breaker_name = b.breaker_name(&name);
+        let policy = quote! {
+            match #policy.build() {
+                ::core::result::Result::Ok(#handle) => #handle,
+                ::core::result::Result::Err(_) => ::core::panic!("invalid #[circuit_breaker] policy"),
+            }
+        };
+        setup = match (&b.key, &b.name) {
+            (Some(key), _) => {
+                let max_keys = b.max_keys();
+                quote! {
+                    let #handle = {
+                        static BREAKERS: #rt::KeyedBreakers = #rt::KeyedBreakers::new(#breaker_name, #policy, #max_keys);
+                        BREAKERS.listed().get(&(#key))
+                    };
+                }
+            }
+            (None, Some(_)) => quote! {
+                let #handle: &'static #rt::CircuitBreaker = {
+                    static BREAKER: #rt::SharedBreaker = #rt::SharedBreaker::new(#breaker_name, #policy);
+                    BREAKER.get()
+                };
+            },
+            (None, None) => quote! {
+                let #handle: &'static #rt::CircuitBreaker = {
+                    static BREAKER: #rt::CircuitBreaker = #rt::CircuitBreaker::new(#breaker_name, #policy);
+                    BREAKER.listed()
+                };
+            },
+        };
+        let record = match &b.record_if {
+            Some(path) => {
+                let rt = item::respan(rt.clone(), path.span());
+                quote_spanned!(path.span()=> #rt::record_if(#path))
+            }
+            None => quote!(#rt::record_all),
+        };
+        call = quote_spanned! {err_span=>
+            #rt_at_error::breaker_call(&*#handle, #record, #some_metrics, #call)
         };
     }
 
@@ -257,6 +314,7 @@ fn generate(
                 static METRICS: #rt::Metrics = #rt::Metrics::new(#name, ::core::module_path!());
                 &METRICS
             };
+            #setup
             #body
         }
     }

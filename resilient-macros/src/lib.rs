@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod circuit_breaker;
 mod expand;
 mod item;
 mod retry;
@@ -104,8 +105,12 @@ use expand::Kind;
 /// ```
 ///
 /// # Stacking
-/// With `#[timeout]` on the same function, whatever the order written, the
-/// timeout bounds each attempt: `retry(timeout(body))`.
+/// Our attributes on one function compose in one order, whatever the order
+/// written: `retry(circuit_breaker(timeout(body)))`. The timeout bounds each
+/// attempt, and the breaker sees each attempt; an attempt it refuses fails
+/// with [`CircuitOpen`], whose wait until the next probe is a `Retry-After`:
+/// the retry sleeps through the cooldown when that fits `max_delay` and the
+/// `deadline`, and gives up at once when it does not.
 ///
 /// # Metrics and tracing
 /// Each function counts its calls, successes, failures, attempts, retries and
@@ -115,11 +120,117 @@ use expand::Kind;
 ///
 /// [`Transient`]: ../resilient/trait.Transient.html
 /// [`Transient::retry_after`]: ../resilient/trait.Transient.html#method.retry_after
+/// [`CircuitOpen`]: ../resilient/struct.CircuitOpen.html
 /// [`attempt()`]: ../resilient/fn.attempt.html
 /// [`metrics`]: ../resilient/metrics/index.html
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::Retry, args.into(), item.into()).into()
+}
+
+/// Stops calling a service that keeps failing: after `threshold`
+/// consecutive failures the breaker opens, and calls fail at once with
+/// `Err(E::from(CircuitOpen))` without running the body. After `cooldown`, a
+/// probe call runs; its success closes the breaker, its failure opens it
+/// again.
+///
+/// ```
+/// use resilient::{circuit_breaker, CircuitOpen, Transient};
+///
+/// #[derive(Debug, Transient)]
+/// enum OcrError {
+///     #[transient] Unavailable,
+///     #[delegate] Open(CircuitOpen), // transient, with the cooldown as `retry_after`
+/// }
+/// impl From<CircuitOpen> for OcrError {
+///     fn from(o: CircuitOpen) -> Self { OcrError::Open(o) }
+/// }
+///
+/// #[circuit_breaker(threshold = 5, cooldown = "60s")]
+/// async fn gpt4_vision(receipt: &[u8]) -> Result<String, OcrError> {
+///     Err(OcrError::Unavailable) // the service is down
+/// }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// for _ in 0..5 {
+///     assert!(matches!(gpt4_vision(b"jpeg").await, Err(OcrError::Unavailable)));
+/// }
+/// // Open: refused at once for the next 60 s.
+/// assert!(matches!(gpt4_vision(b"jpeg").await, Err(OcrError::Open(_))));
+/// let breaker = resilient::circuit_breaker::get("gpt4_vision").unwrap();
+/// assert_eq!(breaker.snapshot().rejections, 1);
+/// # }
+/// ```
+///
+/// ```text
+///  CLOSED ── threshold failures in a row, or failure_rate ──▶ OPEN ◀─────────┐
+///    ▲                                                         │ cooldown     │ a probe
+///    └──────────── close_after probe successes ─────────── HALF_OPEN ─────────┘ fails
+/// ```
+///
+/// # Arguments
+/// All are optional.
+///
+/// | argument | meaning | default |
+/// |---|---|---|
+/// | `threshold = N` | consecutive failures that open the breaker | 5 |
+/// | `cooldown = "60s"` | how long it stays open before a probe | `"60s"` |
+/// | `half_open = N` | probes admitted after the cooldown; other calls are refused meanwhile | 1 |
+/// | `close_after = N` | probe successes that close it (at most `half_open`); any probe failure re-opens it | 1 |
+/// | `failure_rate = 0.5` | open on a share of failures instead of a count, in (0, 1]; not with `threshold` | |
+/// | `window = 100` or `"30s"` | the last N calls, or the calls of a stretch of time, that the rate is measured over | 100 calls |
+/// | `min_calls = N` | calls the window must hold before the rate counts (at most a count window) | 10 |
+/// | `slow_call = "2s"` | a call slower than this counts as a failure (a slow probe too) | none |
+/// | `slow_rate = 0.8` | with `failure_rate`: slow calls get a threshold of their own instead | |
+/// | `max_cooldown = "10m"` | the cooldown doubles on each failed probe, up to this | no growth |
+/// | `cooldown_jitter = 0.2` | spreads each cooldown over `× (1 ± 0.2)`, so a fleet does not probe in lockstep | 0 |
+/// | `record_if = path` | a `fn(&E) -> bool`: which errors count as failures; the others count as successes | every error |
+/// | `name = "ocr"` | a breaker shared by every function with that name | one per function |
+/// | `key = expr` | one breaker per value of `expr` (a host, a tenant); `expr` may use the arguments and must be `Hash` | |
+/// | `max_keys = N` | with `key`: the most breakers kept; the least recently used closed one goes first | 1024 |
+/// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient"` |
+///
+/// Every value is checked at compile time: an unknown or repeated argument,
+/// a zero count, a rate outside its range, `threshold` with `failure_rate`,
+/// `window` or `min_calls` without `failure_rate`, a `min_calls` above the
+/// window, `close_after` above `half_open`, or a `max_cooldown` below the
+/// `cooldown` is an error at the offending token.
+///
+/// # Sharing
+/// By default one breaker serves every call of the function, from every task
+/// and thread, and every instantiation of a generic function (it lives in a
+/// `static`). It is named after the function: read it with
+/// [`circuit_breaker::get`]`("name")`, which also lets you
+/// [`isolate`], [`reset`], [`force_open`] or [`subscribe`] to it by hand.
+/// `key = expr` breakers are read with [`circuit_breaker::keyed`].
+///
+/// # The error type
+/// `E` needs `From<resilient::CircuitOpen>`. Give it a variant holding the
+/// `CircuitOpen`, marked `#[delegate]` with `#[derive(Transient)]`: a
+/// refusal is then transient with the wait until the next probe as its
+/// `retry_after`, which a `#[retry]` above the breaker honours.
+///
+/// # Stacking
+/// `retry(circuit_breaker(timeout(body)))`, whatever the order written:
+/// the breaker sees each attempt, and a timed-out attempt is a failure.
+///
+/// # Metrics and tracing
+/// Every transition is a `tracing` event under the target `resilient` with a
+/// `breaker` field (opened: warn; half-open and closed: info); refusals are
+/// counted in the function's [`metrics`] as `rejections`, and the breaker's
+/// own figures (calls, failures, slow calls, rejections, transitions) are in
+/// its [`snapshot`].
+///
+/// [`circuit_breaker::get`]: ../resilient/circuit_breaker/fn.get.html
+/// [`circuit_breaker::keyed`]: ../resilient/circuit_breaker/fn.keyed.html
+/// [`isolate`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.isolate
+/// [`reset`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.reset
+/// [`force_open`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.force_open
+/// [`subscribe`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.subscribe
+/// [`snapshot`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.snapshot
+/// [`metrics`]: ../resilient/metrics/index.html
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::CircuitBreaker, args.into(), item.into()).into()
 }
 
 /// Bounds an `async fn` returning `Result<T, E>` in time: when the limit

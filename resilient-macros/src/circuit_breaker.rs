@@ -1,0 +1,354 @@
+//! `#[circuit_breaker(...)]`: arguments, checks, and the policy they build.
+
+use std::time::Duration;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::{Expr, Ident, Lit, Path};
+
+use crate::args::{self, Arg, Errors, Schema, Spanned};
+
+const SCHEMA: Schema = Schema {
+    attribute: "circuit_breaker",
+    keys: &[
+        "threshold",
+        "cooldown",
+        "half_open",
+        "close_after",
+        "failure_rate",
+        "window",
+        "min_calls",
+        "slow_call",
+        "slow_rate",
+        "max_cooldown",
+        "cooldown_jitter",
+        "record_if",
+        "name",
+        "key",
+        "max_keys",
+        "crate",
+    ],
+};
+
+// The runtime's defaults and limits, for the checks and their messages.
+const DEFAULT_COOLDOWN: Duration = Duration::from_secs(60);
+const DEFAULT_MAX_KEYS: u32 = 1024;
+const MAX_PROBES: u32 = 10_000;
+const MAX_WINDOW_CALLS: u32 = 10_000;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Window {
+    Calls(u32),
+    Time(Duration),
+}
+
+/// The checked arguments of one `#[circuit_breaker]`.
+#[derive(Default)]
+pub(crate) struct BreakerArgs {
+    threshold: Option<Spanned<u32>>,
+    cooldown: Option<Spanned<Duration>>,
+    half_open: Option<Spanned<u32>>,
+    close_after: Option<Spanned<u32>>,
+    failure_rate: Option<Spanned<f64>>,
+    window: Option<Spanned<Window>>,
+    min_calls: Option<Spanned<u32>>,
+    slow_call: Option<Spanned<Duration>>,
+    slow_rate: Option<Spanned<f64>>,
+    max_cooldown: Option<Spanned<Duration>>,
+    cooldown_jitter: Option<Spanned<f64>>,
+    pub(crate) record_if: Option<Path>,
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) key: Option<Expr>,
+    max_keys: Option<Spanned<u32>>,
+    pub(crate) krate: Option<Path>,
+    /// Where each of the mode keys was written, valid or not.
+    mode_keys: Vec<(&'static str, Span)>,
+}
+
+impl BreakerArgs {
+    /// Parses and checks every argument, reporting all problems into `errors`.
+    pub(crate) fn parse(args: &[Arg], errors: &mut Errors) -> BreakerArgs {
+        let mut out = BreakerArgs::default();
+        for (key, arg) in SCHEMA.check(args, errors) {
+            if matches!(key, "threshold" | "failure_rate") {
+                out.mode_keys.push((key, arg.span()));
+            }
+            let result = match key {
+                "" => Err(syn::Error::new(
+                    arg.span(),
+                    "`#[circuit_breaker]` takes `key = value` arguments, \
+                     as in `#[circuit_breaker(threshold = 5, cooldown = \"60s\")]`",
+                )),
+                "threshold" => args::positive_int(arg).map(|v| out.threshold = Some(v)),
+                "cooldown" => args::duration(arg).map(|v| out.cooldown = Some(v)),
+                "half_open" => args::positive_int(arg).map(|v| out.half_open = Some(v)),
+                "close_after" => args::positive_int(arg).map(|v| out.close_after = Some(v)),
+                "failure_rate" => args::fraction(arg, false).map(|v| out.failure_rate = Some(v)),
+                "window" => window(arg).map(|v| out.window = Some(v)),
+                "min_calls" => args::positive_int(arg).map(|v| out.min_calls = Some(v)),
+                "slow_call" => args::duration(arg).map(|v| out.slow_call = Some(v)),
+                "slow_rate" => args::fraction(arg, false).map(|v| out.slow_rate = Some(v)),
+                "max_cooldown" => args::duration(arg).map(|v| out.max_cooldown = Some(v)),
+                "cooldown_jitter" => {
+                    args::fraction(arg, true).map(|v| out.cooldown_jitter = Some(v))
+                }
+                "record_if" => args::path(arg).map(|v| out.record_if = Some(v)),
+                "name" => args::string(arg, "\"ocr\"").map(|v| out.name = Some(v)),
+                "key" => args::expr(arg, "host").map(|v| out.key = Some(v)),
+                "max_keys" => args::positive_int(arg).map(|v| out.max_keys = Some(v)),
+                "crate" => args::crate_path(arg).map(|v| out.krate = Some(v)),
+                _ => unreachable!("every key of the schema is handled"),
+            };
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        }
+        out.check(errors);
+        out
+    }
+
+    /// Checks across arguments.
+    fn check(&self, errors: &mut Errors) {
+        if let [_, (second, span)] = self.mode_keys[..] {
+            errors.add_at(
+                span,
+                format!(
+                    "`threshold` and `failure_rate` are two ways to open the breaker; keep one \
+                     (here `{second}`): `threshold = N` consecutive failures, or \
+                     `failure_rate = 0.5` over a `window`"
+                ),
+            );
+        }
+        let rate_mode = self.mode_keys.iter().any(|(k, _)| *k == "failure_rate");
+        if !rate_mode {
+            let rate_only = [
+                ("window", self.window.map(|w| w.span)),
+                ("min_calls", self.min_calls.map(|m| m.span)),
+                ("slow_rate", self.slow_rate.map(|s| s.span)),
+            ];
+            for (key, span) in rate_only {
+                if let Some(span) = span {
+                    errors.add_at(
+                        span,
+                        format!("`{key}` applies to a rate-based breaker; add `failure_rate = 0.5` (or another rate)"),
+                    );
+                }
+            }
+        }
+        if let (Some(s), None) = (&self.slow_rate, &self.slow_call) {
+            errors.add_at(
+                s.span,
+                "`slow_rate` needs `slow_call`, the duration above which a call is slow",
+            );
+        }
+        if let Some(Spanned {
+            value: Window::Calls(n),
+            span,
+        }) = self.window
+        {
+            if n > MAX_WINDOW_CALLS {
+                errors.add_at(
+                    span,
+                    format!("`window` holds at most {MAX_WINDOW_CALLS} calls"),
+                );
+            }
+            if let Some(m) = &self.min_calls {
+                if m.value > n {
+                    errors.add_at(
+                        m.span,
+                        format!("`min_calls` ({}) is more than the window holds ({n} calls), so the breaker could never open", m.value),
+                    );
+                }
+            }
+        }
+        if let Some(Spanned {
+            value: Window::Time(d),
+            span,
+        }) = self.window
+        {
+            if d < Duration::from_millis(10) {
+                errors.add_at(span, "a time `window` must be at least 10ms");
+            }
+        }
+        let half_open = self.half_open.map_or(1, |h| h.value);
+        if let Some(h) = &self.half_open {
+            if h.value > MAX_PROBES {
+                errors.add_at(
+                    h.span,
+                    format!("`half_open` is at most {MAX_PROBES} probes"),
+                );
+            }
+        }
+        if let Some(c) = &self.close_after {
+            if c.value > half_open {
+                let which = if self.half_open.is_some() {
+                    ""
+                } else {
+                    ", the default"
+                };
+                errors.add_at(
+                    c.span,
+                    format!(
+                        "`close_after` ({}) is more than `half_open` ({half_open}{which}): \
+                         only that many probes run, so the breaker could never close",
+                        c.value
+                    ),
+                );
+            }
+        }
+        let cooldown = self.cooldown.map_or(DEFAULT_COOLDOWN, |c| c.value);
+        if let Some(cap) = &self.max_cooldown {
+            if cap.value < cooldown {
+                let which = if self.cooldown.is_some() {
+                    ""
+                } else {
+                    ", the default"
+                };
+                errors.add_at(
+                    cap.span,
+                    format!(
+                        "`max_cooldown` ({:?}) is below `cooldown` ({cooldown:?}{which}); \
+                         the cap must be at least the first cooldown",
+                        cap.value
+                    ),
+                );
+            }
+        }
+        if let (Some(m), None) = (&self.max_keys, &self.key) {
+            errors.add_at(
+                m.span,
+                "`max_keys` bounds the breakers of a `key = ...`; add a `key`",
+            );
+        }
+        if let (Some(name), Some(key)) = (&self.name, &self.key) {
+            let _ = name;
+            errors.add(
+                key,
+                "`key` and `name` cannot be combined yet: per-key breakers belong to one function",
+            );
+        }
+    }
+
+    /// The breaker's name: `name = "..."`, or the function's.
+    pub(crate) fn breaker_name(&self, function: &str) -> String {
+        self.name
+            .as_ref()
+            .map_or_else(|| function.to_string(), |n| n.value.clone())
+    }
+
+    /// The most breakers a `key` keeps.
+    pub(crate) fn max_keys(&self) -> usize {
+        self.max_keys.map_or(DEFAULT_MAX_KEYS, |m| m.value) as usize
+    }
+
+    /// `BreakerConfig::new().threshold(..)...`: only the settings given.
+    pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
+        let int = |v: &Option<Spanned<u32>>| v.map(|v| v.value.to_token_stream());
+        let float = |v: &Option<Spanned<f64>>| {
+            v.map(|v| proc_macro2::Literal::f64_suffixed(v.value).to_token_stream())
+        };
+        let nanos = |d: Duration| {
+            let nanos = d.as_nanos() as u64;
+            quote!(#rt::Duration::from_nanos(#nanos))
+        };
+        let duration = |v: &Option<Spanned<Duration>>| v.map(|v| nanos(v.value));
+        let window = self.window.map(|w| match w.value {
+            Window::Calls(n) => quote!(#rt::Window::Calls(#n)),
+            Window::Time(d) => {
+                let d = nanos(d);
+                quote!(#rt::Window::Time(#d))
+            }
+        });
+        let settings = [
+            ("threshold", int(&self.threshold)),
+            ("cooldown", duration(&self.cooldown)),
+            ("half_open", int(&self.half_open)),
+            ("close_after", int(&self.close_after)),
+            ("failure_rate", float(&self.failure_rate)),
+            ("window", window),
+            ("min_calls", int(&self.min_calls)),
+            ("slow_call", duration(&self.slow_call)),
+            ("slow_rate", float(&self.slow_rate)),
+            ("max_cooldown", duration(&self.max_cooldown)),
+            ("cooldown_jitter", float(&self.cooldown_jitter)),
+        ];
+        let calls = settings.into_iter().filter_map(|(setter, value)| {
+            let setter = Ident::new(setter, Span::call_site());
+            value.map(|v| quote!(.#setter(#v)))
+        });
+        quote!(#rt::BreakerConfig::new() #(#calls)*)
+    }
+}
+
+/// `window = 100` (calls) or `window = "30s"` (time).
+fn window(arg: &Arg) -> syn::Result<Spanned<Window>> {
+    let bad = |span| {
+        syn::Error::new(
+            span,
+            "`window` is a number of calls (`window = 100`) or a duration string (`window = \"30s\"`)",
+        )
+    };
+    match &arg.value {
+        Some(Expr::Lit(lit)) => match &lit.lit {
+            Lit::Int(_) => args::positive_int(arg).map(|n| Spanned {
+                value: Window::Calls(n.value),
+                span: n.span,
+            }),
+            Lit::Str(_) => args::duration(arg).map(|d| Spanned {
+                value: Window::Time(d.value),
+                span: d.span,
+            }),
+            _ => Err(bad(arg.span())),
+        },
+        Some(other) => Err(syn::Error::new_spanned(other, "`window` must be a literal: a number of calls (`window = 100`) or a duration string (`window = \"30s\"`)")),
+        None => Err(bad(arg.span())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(tokens: TokenStream) -> (BreakerArgs, Vec<String>) {
+        let mut errors = Errors::default();
+        let args = args::parse_args(tokens).unwrap();
+        let out = BreakerArgs::parse(&args, &mut errors);
+        (out, errors.messages())
+    }
+
+    #[test]
+    fn defaults_emit_no_settings() {
+        let (args, errors) = parse(quote!());
+        assert!(errors.is_empty());
+        assert_eq!(
+            args.config(&quote!(rt)).to_string(),
+            quote!(rt::BreakerConfig::new()).to_string()
+        );
+    }
+
+    #[test]
+    fn window_is_calls_or_time() {
+        let (args, _) = parse(quote!(failure_rate = 0.5, window = 20));
+        assert!(matches!(args.window.unwrap().value, Window::Calls(20)));
+        let (args, _) = parse(quote!(failure_rate = 0.5, window = "30s"));
+        assert!(
+            matches!(args.window.unwrap().value, Window::Time(d) if d == Duration::from_secs(30))
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported() {
+        let (_, errors) = parse(quote!(
+            threshold = 0,
+            failure_rate = 1.5,
+            window = 10,
+            min_calls = 20,
+            close_after = 2,
+            treshold = 1
+        ));
+        assert_eq!(errors.len(), 6, "{errors:#?}");
+        assert!(errors
+            .iter()
+            .any(|e| e.contains("did you mean `threshold`")));
+    }
+}
