@@ -103,6 +103,12 @@ impl CircuitOpen {
     pub const fn breaker(&self) -> &'static str {
         self.breaker
     }
+
+    /// How long until the breaker lets a probe through: zero while probes
+    /// are running, `None` when isolated by hand.
+    pub const fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
 }
 
 impl fmt::Display for CircuitOpen {

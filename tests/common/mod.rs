@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use resilient::{TimedOut, Transient};
+use resilient::{CircuitOpen, TimedOut, Transient};
 use tokio::time::Instant;
 
 #[derive(Debug, Clone, PartialEq, Transient)]
@@ -19,6 +19,8 @@ pub enum ServiceError {
     },
     #[transient]
     TimedOut(TimedOut),
+    #[delegate]
+    Open(CircuitOpen),
     #[permanent]
     Unauthorized,
 }
@@ -29,8 +31,15 @@ impl fmt::Display for ServiceError {
             ServiceError::Unavailable(n) => write!(f, "503 on attempt {n}"),
             ServiceError::RateLimited { wait } => write!(f, "429, retry after {wait:?}"),
             ServiceError::TimedOut(t) => t.fmt(f),
+            ServiceError::Open(o) => o.fmt(f),
             ServiceError::Unauthorized => f.write_str("401"),
         }
+    }
+}
+
+impl From<CircuitOpen> for ServiceError {
+    fn from(o: CircuitOpen) -> Self {
+        ServiceError::Open(o)
     }
 }
 
