@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use common::ServiceError;
-use resilient::{retry, timeout};
+use resilient::{circuit_breaker, retry, timeout};
 
 struct Counting;
 
@@ -53,6 +53,23 @@ async fn stacked(x: u64) -> Result<u64, ServiceError> {
     Ok(std::hint::black_box(x))
 }
 
+#[circuit_breaker(threshold = 5)]
+async fn guarded(x: u64) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(x))
+}
+
+#[circuit_breaker(failure_rate = 0.5, window = 100, slow_call = "1s")]
+async fn guarded_by_rate(x: u64) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(x))
+}
+
+#[retry(max = 2)]
+#[circuit_breaker(threshold = 5)]
+#[timeout("1s")]
+async fn full_stack(x: u64) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(x))
+}
+
 #[tokio::test]
 async fn success_path_allocates_nothing() {
     // The first call of each function lists its metrics once; warm up.
@@ -60,6 +77,10 @@ async fn success_path_allocates_nothing() {
     let _ = retried_with_time_limits(1).await;
     let _ = timed(1).await;
     let _ = stacked(1).await;
+    // A rate window allocates its ring once, on the first call.
+    let _ = guarded(1).await;
+    let _ = guarded_by_rate(1).await;
+    let _ = full_stack(1).await;
 
     let before = allocations();
     for i in 0..1000 {
@@ -84,6 +105,32 @@ async fn success_path_allocates_nothing() {
         assert_eq!(stacked(i).await, Ok(i));
     }
     assert_eq!(allocations() - before, 0, "#[retry] + #[timeout]");
+
+    let before = allocations();
+    for i in 0..1000 {
+        assert_eq!(guarded(i).await, Ok(i));
+    }
+    assert_eq!(allocations() - before, 0, "#[circuit_breaker]");
+
+    let before = allocations();
+    for i in 0..1000 {
+        assert_eq!(guarded_by_rate(i).await, Ok(i));
+    }
+    assert_eq!(
+        allocations() - before,
+        0,
+        "#[circuit_breaker(failure_rate, slow_call)]"
+    );
+
+    let before = allocations();
+    for i in 0..1000 {
+        assert_eq!(full_stack(i).await, Ok(i));
+    }
+    assert_eq!(
+        allocations() - before,
+        0,
+        "#[retry] + #[circuit_breaker] + #[timeout]"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! Attempts, retries and giving up are `tracing` events under the target
-//! `resilient`, naming the function.
+//! Attempts, retries, giving up and breaker transitions are `tracing`
+//! events under the target `resilient`, naming the function or breaker.
 
 mod common;
 
@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{Flaky, ServiceError};
-use resilient::retry;
+use resilient::{circuit_breaker, retry};
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -34,6 +34,15 @@ async fn traced_login() -> Result<u32, ServiceError> {
     Err(ServiceError::Unauthorized)
 }
 
+#[circuit_breaker(threshold = 1, cooldown = "5s")]
+async fn traced_vision(up: bool) -> Result<u32, ServiceError> {
+    if up {
+        Ok(1)
+    } else {
+        Err(ServiceError::Unavailable(0))
+    }
+}
+
 #[test]
 fn events_name_the_function_the_delay_and_the_error() {
     let buffer = Buffer::default();
@@ -53,6 +62,10 @@ fn events_name_the_function_the_delay_and_the_error() {
         rt.block_on(async {
             assert_eq!(traced_ocr().await, Ok(2));
             assert_eq!(traced_login().await, Err(ServiceError::Unauthorized));
+            assert!(traced_vision(false).await.is_err());
+            assert!(traced_vision(true).await.is_err()); // refused
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            assert_eq!(traced_vision(true).await, Ok(1));
         });
     });
     let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
@@ -89,6 +102,37 @@ fn events_name_the_function_the_delay_and_the_error() {
             "function=\"traced_login\"",
             "reason=\"permanent error\"",
             "error=401"
+        ]),
+        "{text}"
+    );
+    assert!(
+        find(&[
+            "WARN resilient: circuit opened",
+            "breaker=\"traced_vision\"",
+            "from=\"closed\"",
+            "cooldown=Some(5s)"
+        ]),
+        "{text}"
+    );
+    assert!(
+        find(&[
+            "TRACE resilient: call rejected",
+            "breaker=\"traced_vision\""
+        ]),
+        "{text}"
+    );
+    assert!(
+        find(&[
+            "INFO resilient: circuit half-open",
+            "breaker=\"traced_vision\""
+        ]),
+        "{text}"
+    );
+    assert!(
+        find(&[
+            "INFO resilient: circuit closed",
+            "breaker=\"traced_vision\"",
+            "from=\"half_open\""
         ]),
         "{text}"
     );

@@ -242,7 +242,7 @@ impl CircuitBreaker {
             Rejected::Until(until) => {
                 Some(Duration::from_nanos(until.saturating_sub(clock::now())))
             }
-            Rejected::Opening => Some(self.policy.config.cooldown),
+            Rejected::Opening => Some(self.policy.cooldown(self.core.reopens())),
             Rejected::Probing => Some(Duration::ZERO),
             Rejected::Isolated => None,
         };
