@@ -10,6 +10,7 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
+    t.compile_fail("tests/ui/circuit_breaker/*.rs");
     t.compile_fail("tests/ui/retry/*.rs");
     t.compile_fail("tests/ui/timeout/*.rs");
     t.compile_fail("tests/ui/transient/*.rs");

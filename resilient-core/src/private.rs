@@ -15,6 +15,8 @@ pub use crate::{ByTransient, CircuitOpen, RetryIf, TimedOut, Transient};
 
 use std::fmt::Display;
 use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
 
 use crate::Classify;
 
@@ -57,26 +59,35 @@ pub trait CanTimeOut: From<TimedOut> {}
 
 impl<E: From<TimedOut>> CanTimeOut for E {}
 
-/// `#[timeout]`: [`crate::timeout::timeout`] with a message for a missing
-/// `From<TimedOut>`.
+/// How a late call fails: `E::from(TimedOut)`. The bound is checked here
+/// alone, at the user's error type.
 #[inline]
-pub fn timeout<T, E: CanTimeOut, F: Future<Output = Result<T, E>>>(
+pub fn timed_out<E: CanTimeOut>() -> fn(TimedOut) -> E {
+    E::from
+}
+
+/// `#[timeout]`: [`crate::timeout::timeout`], with the conversion already
+/// checked.
+#[inline]
+pub async fn timeout<T, E, F: Future<Output = Result<T, E>>>(
     limit: Duration,
     name: &'static str,
     metrics: Option<&'static Metrics>,
+    convert: fn(TimedOut) -> E,
     call: F,
-) -> impl Future<Output = Result<T, E>> {
-    crate::timeout::timeout(limit, name, metrics, call)
+) -> Result<T, E> {
+    crate::timeout::timeout_with(limit, name, metrics, convert, call).await
 }
 
-/// `#[retry(timeout = ..)]`: [`Retrying::attempt_timed`] with a message for
-/// a missing `From<TimedOut>`.
+/// `#[retry(timeout = ..)]`: [`Retrying::attempt_timed`], with the
+/// conversion already checked.
 #[inline]
-pub async fn attempt_timed<T, E: CanTimeOut, F: Future<Output = Result<T, E>>>(
+pub async fn attempt_timed<T, E, F: Future<Output = Result<T, E>>>(
     call: &mut Retrying<'_>,
+    convert: fn(TimedOut) -> E,
     attempt: F,
 ) -> Result<T, E> {
-    call.attempt_timed(attempt).await
+    call.attempt_timed_with(convert, attempt).await
 }
 
 /// Gives each attempt its own copy of an owned argument.
@@ -132,21 +143,28 @@ pub trait CanReject: From<CircuitOpen> {}
 
 impl<E: From<CircuitOpen>> CanReject for E {}
 
-/// `#[circuit_breaker]`: [`CircuitBreaker::call_with`] with a message for a
-/// missing `From<CircuitOpen>`.
+/// How a refused call fails: `E::from(CircuitOpen)`. The bound is checked
+/// here alone, at the user's error type.
 #[inline]
-pub async fn breaker_call<T, E, F, R>(
+pub fn rejection<E: CanReject>() -> fn(CircuitOpen) -> E {
+    E::from
+}
+
+/// `#[circuit_breaker]`: [`CircuitBreaker::call_with`], with the refusal's
+/// conversion and the `record_if` decision already checked. `record` is a
+/// plain `fn`, called only on an error.
+#[inline]
+pub async fn breaker_call<T, E, F>(
     breaker: &CircuitBreaker,
-    record_if: R,
+    record: fn(&E) -> bool,
     metrics: Option<&'static Metrics>,
+    reject: fn(CircuitOpen) -> E,
     call: F,
 ) -> Result<T, E>
 where
-    E: CanReject,
     F: Future<Output = Result<T, E>>,
-    R: Fn(&E) -> bool,
 {
-    breaker.call_with(record_if, metrics, call).await
+    breaker.call_rejecting(record, metrics, reject, call).await
 }
 
 /// Without `record_if`, every error counts against the breaker.
@@ -155,8 +173,29 @@ pub fn record_all<E>(_: &E) -> bool {
     true
 }
 
-/// `record_if = path`: the path must be a `fn(&E) -> bool`.
+/// `record_if = path`: the path must be a `fn(&E) -> bool`; the mismatch,
+/// if any, is reported here, at the path.
 #[inline]
-pub fn record_if<E, F: Fn(&E) -> bool>(predicate: F) -> F {
+pub fn record_if<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
     predicate
+}
+
+/// The keys `key = expr` may have: those with `Hash`. It exists for its
+/// message.
+#[diagnostic::on_unimplemented(
+    message = "`#[circuit_breaker(key = ...)]` keeps one breaker per key, but `{Self}` does not implement `Hash`",
+    label = "the key of this call's breaker",
+    note = "derive or implement `Hash` for `{Self}`, or key on a field that has it (a host name, a tenant id)"
+)]
+pub trait BreakerKey: Hash {}
+
+impl<K: Hash + ?Sized> BreakerKey for K {}
+
+/// `key = expr`: the breaker for this call's key.
+#[inline]
+pub fn keyed_breaker<K: BreakerKey + ?Sized>(
+    breakers: &'static KeyedBreakers,
+    key: &K,
+) -> Arc<CircuitBreaker> {
+    breakers.listed().get(key)
 }

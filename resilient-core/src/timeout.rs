@@ -32,6 +32,21 @@ where
     F: Future<Output = Result<T, E>>,
     E: From<TimedOut>,
 {
+    timeout_with(limit, name, metrics, E::from, call).await
+}
+
+/// [`timeout`], turning a timeout into `E` with `convert`: the expansions'
+/// path, which checks `From<TimedOut>` once, at the user's error type.
+pub(crate) async fn timeout_with<T, E, F>(
+    limit: Duration,
+    name: &'static str,
+    metrics: Option<&'static Metrics>,
+    convert: fn(TimedOut) -> E,
+    call: F,
+) -> Result<T, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
     match tokio::time::timeout(limit, call).await {
         Ok(out) => out,
         Err(_) => {
@@ -39,7 +54,7 @@ where
                 m.timed_out();
             }
             tracing::debug!(target: "resilient", function = name, ?limit, "timed out");
-            Err(E::from(TimedOut::new(limit)))
+            Err(convert(TimedOut::new(limit)))
         }
     }
 }

@@ -164,7 +164,7 @@ pub(crate) struct Spanned<T> {
     pub(crate) span: Span,
 }
 
-fn require_value<'a>(arg: &'a Arg, what: &str) -> syn::Result<&'a Expr> {
+pub(crate) fn require_value<'a>(arg: &'a Arg, what: &str) -> syn::Result<&'a Expr> {
     arg.value.as_ref().ok_or_else(|| {
         let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
         syn::Error::new(
@@ -176,7 +176,7 @@ fn require_value<'a>(arg: &'a Arg, what: &str) -> syn::Result<&'a Expr> {
 
 /// A literal, seeing through a leading minus sign so that `-1` is reported
 /// as a negative value rather than as a wrong type.
-fn literal(expr: &Expr) -> Option<(bool, &Lit)> {
+pub(crate) fn literal(expr: &Expr) -> Option<(bool, &Lit)> {
     match expr {
         Expr::Lit(ExprLit { lit, .. }) => Some((false, lit)),
         Expr::Unary(ExprUnary {
@@ -267,9 +267,14 @@ pub(crate) fn fraction(arg: &Arg, zero_ok: bool) -> syn::Result<Spanned<f64>> {
         (value > 0.0 && value <= 1.0, "above 0 and at most 1")
     };
     if !ok {
+        let hint = if !zero_ok && (2.0..=100.0).contains(&value) && value.fract() == 0.0 {
+            format!(" (for {value}%, write {})", value / 100.0)
+        } else {
+            String::new()
+        };
         return Err(syn::Error::new_spanned(
             expr,
-            format!("`{key}` must be {range}, found {value}"),
+            format!("`{key}` must be {range}, found {value:?}{hint}"),
         ));
     }
     Ok(Spanned { value, span })

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
+use syn::spanned::Spanned as _;
 use syn::{Expr, Ident, Lit, Path};
 
 use crate::args::{self, Arg, Errors, Schema, Spanned};
@@ -34,7 +35,8 @@ const SCHEMA: Schema = Schema {
 const DEFAULT_COOLDOWN: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_KEYS: u32 = 1024;
 const MAX_PROBES: u32 = 10_000;
-const MAX_WINDOW_CALLS: u32 = 10_000;
+const MAX_WINDOW_CALLS: u64 = 10_000;
+const DEFAULT_WINDOW_CALLS: u32 = 100;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Window {
@@ -61,8 +63,9 @@ pub(crate) struct BreakerArgs {
     pub(crate) key: Option<Expr>,
     max_keys: Option<Spanned<u32>>,
     pub(crate) krate: Option<Path>,
-    /// Where each of the mode keys was written, valid or not.
-    mode_keys: Vec<(&'static str, Span)>,
+    /// Every key written, valid or not, and where: a check across keys
+    /// stays quiet about a key whose own value was refused.
+    written: Vec<(&'static str, Span)>,
 }
 
 impl BreakerArgs {
@@ -70,9 +73,7 @@ impl BreakerArgs {
     pub(crate) fn parse(args: &[Arg], errors: &mut Errors) -> BreakerArgs {
         let mut out = BreakerArgs::default();
         for (key, arg) in SCHEMA.check(args, errors) {
-            if matches!(key, "threshold" | "failure_rate") {
-                out.mode_keys.push((key, arg.span()));
-            }
+            out.written.push((key, arg.span()));
             let result = match key {
                 "" => Err(syn::Error::new(
                     arg.span(),
@@ -81,7 +82,15 @@ impl BreakerArgs {
                 )),
                 "threshold" => args::positive_int(arg).map(|v| out.threshold = Some(v)),
                 "cooldown" => args::duration(arg).map(|v| out.cooldown = Some(v)),
-                "half_open" => args::positive_int(arg).map(|v| out.half_open = Some(v)),
+                "half_open" => args::positive_int(arg)
+                    .and_then(|v| match v.value {
+                        n if n > MAX_PROBES => Err(syn::Error::new(
+                            v.span,
+                            format!("`half_open` is at most {MAX_PROBES} probes, found {n}"),
+                        )),
+                        _ => Ok(v),
+                    })
+                    .map(|v| out.half_open = Some(v)),
                 "close_after" => args::positive_int(arg).map(|v| out.close_after = Some(v)),
                 "failure_rate" => args::fraction(arg, false).map(|v| out.failure_rate = Some(v)),
                 "window" => window(arg).map(|v| out.window = Some(v)),
@@ -107,85 +116,79 @@ impl BreakerArgs {
         out
     }
 
+    fn written(&self, key: &str) -> Option<Span> {
+        self.written
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, s)| *s)
+    }
+
     /// Checks across arguments.
     fn check(&self, errors: &mut Errors) {
-        if let [_, (second, span)] = self.mode_keys[..] {
+        let modes: Vec<Span> = self
+            .written
+            .iter()
+            .filter(|(k, _)| matches!(*k, "threshold" | "failure_rate"))
+            .map(|(_, span)| *span)
+            .collect();
+        if let [_, second] = modes[..] {
             errors.add_at(
-                span,
-                format!(
-                    "`threshold` and `failure_rate` are two ways to open the breaker; keep one \
-                     (here `{second}`): `threshold = N` consecutive failures, or \
-                     `failure_rate = 0.5` over a `window`"
-                ),
+                second,
+                "`threshold` and `failure_rate` are two ways to open the breaker; keep one: \
+                 `threshold = N` consecutive failures, or `failure_rate = 0.5` over a `window`",
             );
         }
-        let rate_mode = self.mode_keys.iter().any(|(k, _)| *k == "failure_rate");
-        if !rate_mode {
-            let rate_only = [
-                ("window", self.window.map(|w| w.span)),
-                ("min_calls", self.min_calls.map(|m| m.span)),
-                ("slow_rate", self.slow_rate.map(|s| s.span)),
-            ];
-            for (key, span) in rate_only {
-                if let Some(span) = span {
+        if self.written("failure_rate").is_none() {
+            for key in ["window", "min_calls", "slow_rate"] {
+                if let Some(span) = self.written(key) {
                     errors.add_at(
                         span,
                         format!("`{key}` applies to a rate-based breaker; add `failure_rate = 0.5` (or another rate)"),
                     );
                 }
             }
+        } else if let (Some(m), None) = (&self.min_calls, self.written("window")) {
+            if m.value > DEFAULT_WINDOW_CALLS {
+                errors.add_at(
+                    m.span,
+                    format!(
+                        "`min_calls` ({}) is more than the window holds ({DEFAULT_WINDOW_CALLS} calls, the default), \
+                         so the breaker could never open; lower it or set a larger `window`",
+                        m.value
+                    ),
+                );
+            }
         }
-        if let (Some(s), None) = (&self.slow_rate, &self.slow_call) {
+        if let (Some(span), None) = (self.written("slow_rate"), self.written("slow_call")) {
             errors.add_at(
-                s.span,
+                span,
                 "`slow_rate` needs `slow_call`, the duration above which a call is slow",
             );
         }
-        if let Some(Spanned {
-            value: Window::Calls(n),
-            span,
-        }) = self.window
+        if let (
+            Some(m),
+            Some(Spanned {
+                value: Window::Calls(n),
+                ..
+            }),
+        ) = (&self.min_calls, self.window)
         {
-            if n > MAX_WINDOW_CALLS {
+            if m.value > n {
                 errors.add_at(
-                    span,
-                    format!("`window` holds at most {MAX_WINDOW_CALLS} calls"),
-                );
-            }
-            if let Some(m) = &self.min_calls {
-                if m.value > n {
-                    errors.add_at(
-                        m.span,
-                        format!("`min_calls` ({}) is more than the window holds ({n} calls), so the breaker could never open", m.value),
-                    );
-                }
-            }
-        }
-        if let Some(Spanned {
-            value: Window::Time(d),
-            span,
-        }) = self.window
-        {
-            if d < Duration::from_millis(10) {
-                errors.add_at(span, "a time `window` must be at least 10ms");
-            }
-        }
-        let half_open = self.half_open.map_or(1, |h| h.value);
-        if let Some(h) = &self.half_open {
-            if h.value > MAX_PROBES {
-                errors.add_at(
-                    h.span,
-                    format!("`half_open` is at most {MAX_PROBES} probes"),
+                    m.span,
+                    format!("`min_calls` ({}) is more than the window holds ({n} calls), so the breaker could never open", m.value),
                 );
             }
         }
-        if let Some(c) = &self.close_after {
+        // Each check below compares with another key's value: not when that
+        // value was written but refused.
+        let half_open = match (&self.half_open, self.written("half_open")) {
+            (Some(h), _) => Some((h.value, "")),
+            (None, None) => Some((1, ", the default")),
+            (None, Some(_)) => None,
+        };
+        if let (Some(c), Some((half_open, which))) = (&self.close_after, half_open) {
             if c.value > half_open {
-                let which = if self.half_open.is_some() {
-                    ""
-                } else {
-                    ", the default"
-                };
                 errors.add_at(
                     c.span,
                     format!(
@@ -196,14 +199,13 @@ impl BreakerArgs {
                 );
             }
         }
-        let cooldown = self.cooldown.map_or(DEFAULT_COOLDOWN, |c| c.value);
-        if let Some(cap) = &self.max_cooldown {
+        let cooldown = match (&self.cooldown, self.written("cooldown")) {
+            (Some(c), _) => Some((c.value, "")),
+            (None, None) => Some((DEFAULT_COOLDOWN, ", the default")),
+            (None, Some(_)) => None,
+        };
+        if let (Some(cap), Some((cooldown, which))) = (&self.max_cooldown, cooldown) {
             if cap.value < cooldown {
-                let which = if self.cooldown.is_some() {
-                    ""
-                } else {
-                    ", the default"
-                };
                 errors.add_at(
                     cap.span,
                     format!(
@@ -214,17 +216,17 @@ impl BreakerArgs {
                 );
             }
         }
-        if let (Some(m), None) = (&self.max_keys, &self.key) {
+        if let (Some(span), None) = (self.written("max_keys"), self.written("key")) {
             errors.add_at(
-                m.span,
+                span,
                 "`max_keys` bounds the breakers of a `key = ...`; add a `key`",
             );
         }
-        if let (Some(name), Some(key)) = (&self.name, &self.key) {
-            let _ = name;
-            errors.add(
-                key,
-                "`key` and `name` cannot be combined yet: per-key breakers belong to one function",
+        if let (Some(_), Some(span)) = (self.written("name"), self.written("key")) {
+            errors.add_at(
+                span,
+                "`key` cannot be combined with `name`: `name` shares one breaker between functions, \
+                 `key` keeps one breaker per value within this function; keep one",
             );
         }
     }
@@ -282,26 +284,32 @@ impl BreakerArgs {
 
 /// `window = 100` (calls) or `window = "30s"` (time).
 fn window(arg: &Arg) -> syn::Result<Spanned<Window>> {
-    let bad = |span| {
-        syn::Error::new(
-            span,
-            "`window` is a number of calls (`window = 100`) or a duration string (`window = \"30s\"`)",
-        )
-    };
-    match &arg.value {
-        Some(Expr::Lit(lit)) => match &lit.lit {
-            Lit::Int(_) => args::positive_int(arg).map(|n| Spanned {
-                value: Window::Calls(n.value),
-                span: n.span,
-            }),
-            Lit::Str(_) => args::duration(arg).map(|d| Spanned {
-                value: Window::Time(d.value),
-                span: d.span,
-            }),
-            _ => Err(bad(arg.span())),
+    let expr = args::require_value(arg, "100")?;
+    let span = expr.span();
+    match args::literal(expr) {
+        Some((true, Lit::Int(_))) => Err(syn::Error::new_spanned(
+            expr,
+            "`window` must be a positive number of calls, not negative",
+        )),
+        Some((false, Lit::Int(i))) => match i.base10_parse::<u64>()? {
+            0 => Err(syn::Error::new(span, "`window` must be at least 1 call")),
+            n if n > MAX_WINDOW_CALLS => Err(syn::Error::new(
+                span,
+                format!("`window` holds at most {MAX_WINDOW_CALLS} calls, found {n}; for more, use a time window such as `window = \"30s\"`"),
+            )),
+            n => Ok(Spanned { value: Window::Calls(n as u32), span }),
         },
-        Some(other) => Err(syn::Error::new_spanned(other, "`window` must be a literal: a number of calls (`window = 100`) or a duration string (`window = \"30s\"`)")),
-        None => Err(bad(arg.span())),
+        Some((false, Lit::Str(_))) => {
+            let d = args::duration(arg)?;
+            if d.value < Duration::from_millis(10) {
+                return Err(syn::Error::new(d.span, "a time `window` must be at least 10ms"));
+            }
+            Ok(Spanned { value: Window::Time(d.value), span })
+        }
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            "`window` is a number of calls (`window = 100`) or a duration string (`window = \"30s\"`)",
+        )),
     }
 }
 

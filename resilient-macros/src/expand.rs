@@ -30,21 +30,29 @@ impl Kind {
         }
     }
 
-    /// Recognises `#[retry]`, `#[resilient::retry]`, `#[::resilient::retry]`.
-    fn of(attr: &Attribute) -> Option<Kind> {
+    /// Recognises `#[retry]`, `#[resilient::retry]`, `#[::resilient::retry]`,
+    /// and, when the expanding attribute says `crate = "a::b"`, `#[b::retry]`
+    /// and `#[a::b::retry]`: a proc macro cannot resolve names, so a
+    /// re-export is recognised by the path the re-exporter gave.
+    fn of(attr: &Attribute, krate: Option<&Path>) -> Option<Kind> {
         let path = attr.path();
-        let last = path.segments.last()?;
-        let prefix_ok = match path.segments.len() {
-            1 => path.leading_colon.is_none(),
-            2 => path.segments[0].ident == "resilient",
-            _ => false,
+        let mut names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = names.pop()?;
+        let prefix = names;
+        let prefix_ok = match &prefix[..] {
+            [] => path.leading_colon.is_none(),
+            [only] if only == "resilient" => true,
+            _ => krate.is_some_and(|k| {
+                let k: Vec<String> = k.segments.iter().map(|s| s.ident.to_string()).collect();
+                k.ends_with(&prefix)
+            }),
         };
         if !prefix_ok {
             return None;
         }
         [Kind::Retry, Kind::CircuitBreaker, Kind::Timeout]
             .into_iter()
-            .find(|k| last.ident == k.name())
+            .find(|k| last == k.name())
     }
 }
 
@@ -83,18 +91,22 @@ impl Layers {
 
     /// The runtime's door: `::resilient::__private`, or `<crate>::__private`.
     fn runtime(&self) -> TokenStream {
-        let krate: Option<&Path> = [
+        match self.krate() {
+            Some(path) => quote!(#path::__private),
+            None => quote!(::resilient::__private),
+        }
+    }
+
+    /// The first `crate = "..."` given.
+    fn krate(&self) -> Option<&Path> {
+        [
             self.retry.as_ref().and_then(|r| r.krate.as_ref()),
             self.breaker.as_ref().and_then(|b| b.krate.as_ref()),
             self.timeout.as_ref().and_then(|t| t.krate.as_ref()),
         ]
         .into_iter()
         .flatten()
-        .next();
-        match krate {
-            Some(path) => quote!(#path::__private),
-            None => quote!(::resilient::__private),
-        }
+        .next()
     }
 }
 
@@ -130,8 +142,9 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
     // The first of our attributes to expand expands the others too, and
     // leaves them inert, so that the order they are written in does not
     // matter.
+    let krate = layers.krate().cloned();
     for attr in &mut func.attrs {
-        if let Some(kind) = Kind::of(attr) {
+        if let Some(kind) = Kind::of(attr, krate.as_ref()) {
             let tokens = match &attr.meta {
                 Meta::List(list) => list.tokens.clone(),
                 _ => TokenStream::new(),
@@ -208,8 +221,9 @@ fn generate(
 
     if let Some(t) = &layers.timeout {
         let nanos = t.limit.value.as_nanos() as u64;
-        call = quote_spanned! {err_span=>
-            #rt_at_error::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #call)
+        let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
+        call = quote! {
+            #rt::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #convert, #call)
         };
     }
 
@@ -227,10 +241,16 @@ fn generate(
         setup = match (&b.key, &b.name) {
             (Some(key), _) => {
                 let max_keys = b.max_keys();
+                let rt_at_key = item::respan(rt.clone(), key.span());
+                // The static is named so that no key expression can mean
+                // it (items are not hygienic); the call is spanned at the
+                // key, where rustc reports a missing `Hash`.
+                let get = quote_spanned!(key.span()=> #rt_at_key::keyed_breaker(&__RESILIENT_BREAKERS, &(#key)));
                 quote! {
                     let #handle = {
-                        static BREAKERS: #rt::KeyedBreakers = #rt::KeyedBreakers::new(#breaker_name, #policy, #max_keys);
-                        BREAKERS.listed().get(&(#key))
+                        static __RESILIENT_BREAKERS: #rt::KeyedBreakers =
+                            #rt::KeyedBreakers::new(#breaker_name, #policy, #max_keys);
+                        #get
                     };
                 }
             }
@@ -254,8 +274,9 @@ fn generate(
             }
             None => quote!(#rt::record_all),
         };
-        call = quote_spanned! {err_span=>
-            #rt_at_error::breaker_call(&*#handle, #record, #some_metrics, #call)
+        let reject = quote_spanned!(err_span=> #rt_at_error::rejection());
+        call = quote! {
+            #rt::breaker_call(&*#handle, #record, #some_metrics, #reject, #call)
         };
     }
 
@@ -267,7 +288,8 @@ fn generate(
             let out = Ident::new("__resilient_out", Span::mixed_site());
             let config = retry.config(rt);
             let attempt = if retry.is_timed() {
-                quote_spanned!(err_span=> #rt_at_error::attempt_timed(&mut #state, #call))
+                let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
+                quote!(#rt::attempt_timed(&mut #state, #convert, #call))
             } else {
                 quote!(#state.attempt(#call))
             };

@@ -79,6 +79,10 @@ use expand::Kind;
 /// | `retry_if = path` | a `fn(&E) -> bool` deciding what is retried, instead of [`Transient`] | |
 /// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient"` |
 ///
+/// Through a re-export, write `crate = "my_crate::reexport"` on the
+/// attribute and use it as `#[reexport::retry(...)]`: siblings whose path
+/// ends the `crate` path are recognised and stacked in the canonical order.
+///
 /// Durations are strings such as `"250ms"`, `"30s"`, `"2m"`, `"1h 30m"`,
 /// or numbers of seconds. With `timeout` or `deadline`, an attempt that runs
 /// out of time fails with `E::from(TimedOut)`, so `E` needs
@@ -185,7 +189,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `cooldown_jitter = 0.2` | spreads each cooldown over `× (1 ± 0.2)`, so a fleet does not probe in lockstep | 0 |
 /// | `record_if = path` | a `fn(&E) -> bool`: which errors count as failures; the others count as successes | every error |
 /// | `name = "ocr"` | a breaker shared by every function with that name | one per function |
-/// | `key = expr` | one breaker per value of `expr` (a host, a tenant); `expr` may use the arguments and must be `Hash` | |
+/// | `key = expr` | one breaker per value of `expr` (a host, a tenant); `expr` may use the arguments and must be `Hash`; not with `name` | |
 /// | `max_keys = N` | with `key`: the most breakers kept; the least recently used closed one goes first | 1024 |
 /// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient"` |
 ///

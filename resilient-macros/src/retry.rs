@@ -63,6 +63,9 @@ pub(crate) struct RetryArgs {
     pub(crate) deadline: Option<Spanned<Duration>>,
     pub(crate) retry_if: Option<Path>,
     pub(crate) krate: Option<Path>,
+    /// Every key written, valid or not: a check across keys stays quiet
+    /// about a key whose own value was refused.
+    written: Vec<&'static str>,
 }
 
 impl RetryArgs {
@@ -70,6 +73,7 @@ impl RetryArgs {
     pub(crate) fn parse(args: &[Arg], errors: &mut Errors) -> RetryArgs {
         let mut out = RetryArgs::default();
         for (key, arg) in SCHEMA.check(args, errors) {
+            out.written.push(key);
             if key == "max" || key == "attempts" {
                 out.count_keys.push(arg.span());
             }
@@ -142,9 +146,12 @@ impl RetryArgs {
                 errors.add_at(max.span, "`max` is too large (at most 4294967294)");
             }
         }
+        // Compared with `backoff` only when it is valid or not written.
+        let backoff_refused = self.backoff.is_none() && self.written.contains(&"backoff");
         let backoff = self.backoff.map_or(DEFAULT_BACKOFF, |b| b.value);
-        if let Some(cap) = &self.max_delay {
-            if cap.value < backoff {
+        match &self.max_delay {
+            _ if backoff_refused => {}
+            Some(cap) if cap.value < backoff => {
                 let which = if self.backoff.is_some() {
                     ""
                 } else {
@@ -159,15 +166,17 @@ impl RetryArgs {
                     ),
                 );
             }
-        } else if backoff > DEFAULT_MAX_DELAY {
-            let span = self.backoff.map(|b| b.span).unwrap();
-            errors.add_at(
-                span,
-                format!(
-                    "`backoff` ({backoff:?}) is above the default `max_delay` (30s); \
-                     raise `max_delay` too"
-                ),
-            );
+            None if backoff > DEFAULT_MAX_DELAY => {
+                let span = self.backoff.map(|b| b.span).unwrap();
+                errors.add_at(
+                    span,
+                    format!(
+                        "`backoff` ({backoff:?}) is above the default `max_delay` (30s); \
+                         raise `max_delay` too"
+                    ),
+                );
+            }
+            _ => {}
         }
         if let (
             Some(factor),
@@ -182,7 +191,7 @@ impl RetryArgs {
                 "`factor` applies only to `schedule = \"exponential\"`",
             );
         }
-        if let (Some(f), None) = (&self.timeout_factor, &self.timeout) {
+        if let (Some(f), false) = (&self.timeout_factor, self.written.contains(&"timeout")) {
             errors.add_at(f.span, "`timeout_factor` needs a `timeout` to grow");
         }
         if let (Some(t), Some(d)) = (&self.timeout, &self.deadline) {

@@ -178,13 +178,30 @@ impl CircuitBreaker {
         E: From<CircuitOpen>,
         R: Fn(&E) -> bool,
     {
+        self.call_rejecting(record_if, metrics, E::from, call).await
+    }
+
+    /// [`call_with`](Self::call_with), turning a refusal into `E` with
+    /// `reject`: the expansions' path, which checks `From<CircuitOpen>`
+    /// once, where rustc can point at the user's error type.
+    pub(crate) async fn call_rejecting<T, E, F, R>(
+        &self,
+        record_if: R,
+        metrics: Option<&'static Metrics>,
+        reject: fn(CircuitOpen) -> E,
+        call: F,
+    ) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+        R: Fn(&E) -> bool,
+    {
         let permit = match self.try_acquire() {
             Ok(permit) => permit,
             Err(open) => {
                 if let Some(m) = metrics {
                     m.rejected();
                 }
-                return Err(E::from(open));
+                return Err(reject(open));
             }
         };
         let out = call.await;

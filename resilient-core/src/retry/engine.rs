@@ -126,10 +126,24 @@ impl<'p> Retrying<'p> {
         F: Future<Output = Result<T, E>>,
         E: From<TimedOut>,
     {
+        self.attempt_timed_with(E::from, attempt).await
+    }
+
+    /// [`attempt_timed`](Self::attempt_timed), turning a timeout into `E`
+    /// with `convert`.
+    pub(crate) async fn attempt_timed_with<F, T, E>(
+        &mut self,
+        convert: fn(TimedOut) -> E,
+        attempt: F,
+    ) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
         let (name, metrics) = (self.name, self.metrics);
         match self.attempt_limit() {
             Some(limit) => {
-                crate::timeout::timeout(limit, name, metrics, self.attempt(attempt)).await
+                crate::timeout::timeout_with(limit, name, metrics, convert, self.attempt(attempt))
+                    .await
             }
             None => self.attempt(attempt).await,
         }

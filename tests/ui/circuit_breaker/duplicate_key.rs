@@ -1,0 +1,8 @@
+use resilient::circuit_breaker;
+
+#[circuit_breaker(threshold = 3, threshold = 5)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

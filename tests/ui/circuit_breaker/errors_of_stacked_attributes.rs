@@ -1,0 +1,10 @@
+use resilient::{circuit_breaker, retry, timeout};
+
+#[retry(max = 0)]
+#[circuit_breaker(threshold = 0)]
+#[timeout("0s")]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

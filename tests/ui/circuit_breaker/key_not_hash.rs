@@ -1,0 +1,10 @@
+use resilient::circuit_breaker;
+
+struct Host(String);
+
+#[circuit_breaker(key = host)]
+async fn fetch(host: &Host) -> std::io::Result<usize> {
+    Ok(host.0.len())
+}
+
+fn main() {}

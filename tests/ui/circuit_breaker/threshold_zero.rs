@@ -1,0 +1,8 @@
+use resilient::circuit_breaker;
+
+#[circuit_breaker(threshold = 0)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use resilient::circuit_breaker;
+
+trait Api {
+    #[circuit_breaker(threshold = 3)]
+    async fn fetch(&self) -> std::io::Result<u32>;
+}
+
+fn main() {}

@@ -1,0 +1,51 @@
+#![deny(unused_imports)]
+
+use std::io;
+
+use resilient::{circuit_breaker, retry, timeout};
+
+#[timeout("1s")]
+#[circuit_breaker(threshold = 5)]
+#[retry(max = 2, backoff = "1ms")]
+async fn fetch() -> io::Result<u32> {
+    Ok(1)
+}
+
+#[circuit_breaker(threshold = 5)]
+#[retry(max = 2)]
+async fn retried(id: String) -> io::Result<usize> {
+    Ok(id.len())
+}
+
+#[timeout("1s")]
+#[circuit_breaker(threshold = 5)]
+async fn bounded() -> io::Result<u32> {
+    Ok(3)
+}
+
+#[circuit_breaker(threshold = 5)]
+#[timeout("1s")]
+#[retry(max = 2)]
+async fn breaker_first() -> io::Result<u32> {
+    Ok(4)
+}
+
+/// Fails every time: the breaker, inside the retry whatever the order
+/// written, sees each of the three attempts.
+#[timeout("1s")]
+#[circuit_breaker(threshold = 100)]
+#[retry(max = 2, backoff = "1ms")]
+async fn down() -> io::Result<u32> {
+    Err(io::ErrorKind::ConnectionReset.into())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    assert_eq!(fetch().await.unwrap(), 1);
+    assert_eq!(retried("ab".to_owned()).await.unwrap(), 2);
+    assert_eq!(bounded().await.unwrap(), 3);
+    assert_eq!(breaker_first().await.unwrap(), 4);
+    assert!(down().await.is_err());
+    let breaker = resilient::circuit_breaker::get("down").unwrap().snapshot();
+    assert_eq!((breaker.calls, breaker.failures), (3, 3));
+}
