@@ -446,6 +446,24 @@ fn main() {
     if wanted("failure") {
         failure(&settings);
     }
+    if wanted("probe") {
+        compare(
+            "probe",
+            &settings,
+            vec![
+                Case::new("plain", |n| {
+                    for i in 0..n {
+                        black_box(now(plain(black_box(i))).unwrap());
+                    }
+                }),
+                Case::new("timeout", |n| {
+                    for i in 0..n {
+                        black_box(now(with_timeout(black_box(i))).unwrap());
+                    }
+                }),
+            ],
+        );
+    }
     if wanted("sizes") {
         sizes();
     }

@@ -33,8 +33,9 @@ impl IdempotencyKey {
         self.0
     }
 
+    /// Never 0, which marks a key not drawn yet.
     fn random() -> Self {
-        IdempotencyKey(rand::random())
+        IdempotencyKey(rand::random::<u128>().max(1))
     }
 }
 
@@ -66,15 +67,23 @@ impl fmt::Display for IdempotencyKey {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
+    /// 0 only in `CURRENT`, outside any attempt.
     number: u32,
-    key: Option<IdempotencyKey>,
+    /// The key's two halves, `[0, 0]` until drawn: a small, 8-aligned copy
+    /// into and out of `CURRENT` on every poll.
+    key: [u64; 2],
 }
+
+const NONE: Attempt = Attempt {
+    number: 0,
+    key: [0, 0],
+};
 
 impl Attempt {
     pub(crate) const fn first() -> Self {
         Attempt {
             number: 1,
-            key: None,
+            key: [0, 0],
         }
     }
 
@@ -97,24 +106,23 @@ impl Attempt {
     pub fn idempotency_key(&self) -> IdempotencyKey {
         // The key is drawn lazily, so calls that never ask pay nothing. The
         // draw is written back through `CURRENT` when the poll ends.
-        match self.key {
-            Some(key) => key,
-            None => {
-                let key = IdempotencyKey::random();
-                CURRENT.with(|c| {
-                    if let Some(mut a) = c.get() {
-                        a.key = Some(key);
-                        c.set(Some(a));
-                    }
-                });
-                key
-            }
+        if self.key != [0, 0] {
+            return IdempotencyKey((self.key[0] as u128) << 64 | self.key[1] as u128);
         }
+        let key = IdempotencyKey::random();
+        CURRENT.with(|c| {
+            let mut a = c.get();
+            if a.number != 0 {
+                a.key = [(key.0 >> 64) as u64, key.0 as u64];
+                c.set(a);
+            }
+        });
+        key
     }
 }
 
 thread_local! {
-    static CURRENT: Cell<Option<Attempt>> = const { Cell::new(None) };
+    static CURRENT: Cell<Attempt> = const { Cell::new(NONE) };
 }
 
 /// The attempt the current retried call is in, or `None` outside one.
@@ -123,7 +131,8 @@ thread_local! {
 /// assert!(resilient_core::attempt().is_none());
 /// ```
 pub fn attempt() -> Option<Attempt> {
-    CURRENT.with(|c| c.get())
+    let a = CURRENT.with(|c| c.get());
+    (a.number != 0).then_some(a)
 }
 
 pin_project_lite::pin_project! {
@@ -151,16 +160,16 @@ impl<F: Future> Future for Scoped<'_, F> {
         // keeps an idempotency key drawn during this poll.
         struct Restore<'b> {
             attempt: &'b mut Attempt,
-            outer: Option<Attempt>,
+            outer: Attempt,
         }
         impl Drop for Restore<'_> {
+            #[inline]
             fn drop(&mut self) {
-                if let Some(seen) = CURRENT.with(|c| c.replace(self.outer)) {
-                    self.attempt.key = seen.key;
-                }
+                let seen = CURRENT.with(|c| c.replace(self.outer));
+                self.attempt.key = seen.key;
             }
         }
-        let outer = CURRENT.with(|c| c.replace(Some(**this.attempt)));
+        let outer = CURRENT.with(|c| c.replace(**this.attempt));
         let _restore = Restore {
             attempt: this.attempt,
             outer,

@@ -22,6 +22,7 @@
 pub mod circuit_breaker;
 mod classify;
 mod context;
+mod counters;
 mod error;
 pub mod metrics;
 #[doc(hidden)]

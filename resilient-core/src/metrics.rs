@@ -1,13 +1,15 @@
 //! Per-function figures: calls, outcomes, attempts, retries and timeouts.
 //!
 //! Every annotated function owns one [`Metrics`] in a `static`. Counting is a
-//! relaxed atomic add into a per-thread shard: no lock, no allocation, and
-//! no cache line shared between threads counting at once. A function's figures join the
+//! store into a slot the counting thread owns: no lock, no allocation, no
+//! locked instruction, and no cache line shared between threads counting at
+//! once. A call is counted when it finishes. A function's figures join the
 //! list that [`all`] returns on its first call.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Mutex;
+
+use crate::counters::Counters;
 
 static REGISTRY: Mutex<Vec<&'static Metrics>> = Mutex::new(Vec::new());
 
@@ -28,15 +30,14 @@ pub struct Metrics {
     name: &'static str,
     module: &'static str,
     registered: AtomicBool,
-    counts: Sharded<6>,
+    counts: Counters<5>,
 }
 
-const CALLS: usize = 0;
-const SUCCESSES: usize = 1;
-const FAILURES: usize = 2;
-const RETRIES: usize = 3;
-const TIMEOUTS: usize = 4;
-const REJECTIONS: usize = 5;
+const SUCCESSES: usize = 0;
+const FAILURES: usize = 1;
+const RETRIES: usize = 2;
+const TIMEOUTS: usize = 3;
+const REJECTIONS: usize = 4;
 
 impl Metrics {
     /// Counters for the function `name` in `module` (pass `module_path!()`).
@@ -45,7 +46,7 @@ impl Metrics {
             name,
             module,
             registered: AtomicBool::new(false),
-            counts: Sharded::new(),
+            counts: Counters::new(),
         }
     }
 
@@ -59,13 +60,13 @@ impl Metrics {
         self.module
     }
 
-    /// Counts a call, and lists these figures in [`all`] on the first one.
+    /// Lists these figures in [`all`] on a function's first call. Calls are
+    /// counted when they finish, as successes or failures.
     #[inline]
     pub fn call_started(&'static self) {
         if !self.registered.load(Relaxed) {
             self.register();
         }
-        self.counts.add(CALLS, 1);
     }
 
     #[cold]
@@ -81,43 +82,45 @@ impl Metrics {
     /// Counts a call that returned `Ok`.
     #[inline]
     pub fn call_succeeded(&self) {
-        self.counts.add(SUCCESSES, 1);
+        self.counts.bump(SUCCESSES);
     }
 
     /// Counts a call that returned `Err`.
     #[inline]
     pub fn call_failed(&self) {
-        self.counts.add(FAILURES, 1);
+        self.counts.bump(FAILURES);
     }
 
     /// Counts a retry: one more attempt after a failed one.
     #[inline]
     pub fn retried(&self) {
-        self.counts.add(RETRIES, 1);
+        self.counts.bump(RETRIES);
     }
 
     /// Counts an attempt or call cut short by a timeout.
     #[inline]
     pub fn timed_out(&self) {
-        self.counts.add(TIMEOUTS, 1);
+        self.counts.bump(TIMEOUTS);
     }
 
     /// Counts an attempt or call that an open circuit breaker refused.
     #[inline]
     pub fn rejected(&self) {
-        self.counts.add(REJECTIONS, 1);
+        self.counts.bump(REJECTIONS);
     }
 
     /// The figures as they are now.
     pub fn snapshot(&self) -> Snapshot {
-        let calls = self.counts.sum(CALLS);
+        let successes = self.counts.sum(SUCCESSES);
+        let failures = self.counts.sum(FAILURES);
+        let calls = successes + failures;
         let retries = self.counts.sum(RETRIES);
         Snapshot {
             name: self.name,
             module: self.module,
             calls,
-            successes: self.counts.sum(SUCCESSES),
-            failures: self.counts.sum(FAILURES),
+            successes,
+            failures,
             // Every attempt is either a call's first or a retry.
             attempts: calls + retries,
             retries,
@@ -129,21 +132,21 @@ impl Metrics {
 
 /// One function's figures at one moment.
 ///
-/// Calls still in flight are counted in `calls` and `attempts` but in
-/// neither `successes` nor `failures`.
+/// Calls are counted when they finish: one still running, or dropped before
+/// it finished, is in none of the figures but its retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Snapshot {
     /// The function's name.
     pub name: &'static str,
     /// The module the function is in.
     pub module: &'static str,
-    /// Calls started.
+    /// Calls finished: `successes + failures`.
     pub calls: u64,
     /// Calls that returned `Ok`.
     pub successes: u64,
     /// Calls that returned `Err`, after any retries.
     pub failures: u64,
-    /// Attempts made: calls plus retries.
+    /// Attempts made: finished calls plus retries.
     pub attempts: u64,
     /// Attempts made after a failed one.
     pub retries: u64,
@@ -215,6 +218,7 @@ pub fn all() -> Vec<Snapshot> {
 ///
 /// static F: Metrics = Metrics::new("found_fn", "my_app::ocr");
 /// F.call_started();
+/// F.call_succeeded();
 /// assert_eq!(metrics::get("my_app::ocr::found_fn").unwrap().calls, 1);
 /// assert!(metrics::get("never_called").is_none());
 /// ```
@@ -232,52 +236,4 @@ pub fn get(name: &str) -> Option<Snapshot> {
         .iter()
         .find(|m| matches(m))
         .map(|m| m.snapshot())
-}
-
-const SHARDS: usize = 8;
-
-/// `K` counters split into per-thread shards, each on a cache line of its
-/// own, so that threads counting the same event do not bounce one line
-/// between their cores. Reading sums the shards.
-#[derive(Debug)]
-pub(crate) struct Sharded<const K: usize> {
-    shards: [Shard<K>; SHARDS],
-}
-
-#[derive(Debug)]
-#[repr(align(128))]
-struct Shard<const K: usize>([AtomicU64; K]);
-
-impl<const K: usize> Sharded<K> {
-    pub(crate) const fn new() -> Self {
-        Sharded {
-            shards: [const { Shard([const { AtomicU64::new(0) }; K]) }; SHARDS],
-        }
-    }
-
-    #[inline]
-    pub(crate) fn add(&self, counter: usize, n: u64) {
-        self.shards[shard()].0[counter].fetch_add(n, Relaxed);
-    }
-
-    pub(crate) fn sum(&self, counter: usize) -> u64 {
-        self.shards.iter().map(|s| s.0[counter].load(Relaxed)).sum()
-    }
-}
-
-/// This thread's shard: threads take them in turn as they first count.
-#[inline]
-fn shard() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    SHARD.with(|s| {
-        let mut i = s.get();
-        if i == usize::MAX {
-            i = NEXT.fetch_add(1, Relaxed) % SHARDS;
-            s.set(i);
-        }
-        i
-    })
 }

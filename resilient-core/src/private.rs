@@ -6,11 +6,13 @@ pub use core::time::Duration;
 pub use tokio::time::sleep;
 
 pub use crate::circuit_breaker::{
-    BreakerConfig, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
+    BreakerCall, BreakerConfig, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
 };
+use crate::context::Scoped;
 pub use crate::metrics::Metrics;
 pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule, Step};
 pub use crate::timeout::observe;
+use crate::timeout::TimeLimit;
 pub use crate::{ByTransient, CircuitOpen, RetryIf, TimedOut, Transient};
 
 use std::fmt::Display;
@@ -69,25 +71,25 @@ pub fn timed_out<E: CanTimeOut>() -> fn(TimedOut) -> E {
 /// `#[timeout]`: [`crate::timeout::timeout`], with the conversion already
 /// checked.
 #[inline]
-pub async fn timeout<T, E, F: Future<Output = Result<T, E>>>(
+pub fn timeout<T, E, F: Future<Output = Result<T, E>>>(
     limit: Duration,
     name: &'static str,
     metrics: Option<&'static Metrics>,
     convert: fn(TimedOut) -> E,
     call: F,
-) -> Result<T, E> {
-    crate::timeout::timeout_with(limit, name, metrics, convert, call).await
+) -> TimeLimit<F, E> {
+    TimeLimit::new(Some(limit), name, metrics, convert, call)
 }
 
 /// `#[retry(timeout = ..)]`: [`Retrying::attempt_timed`], with the
 /// conversion already checked.
 #[inline]
-pub async fn attempt_timed<T, E, F: Future<Output = Result<T, E>>>(
-    call: &mut Retrying<'_>,
+pub fn attempt_timed<'r, T, E, F: Future<Output = Result<T, E>>>(
+    call: &'r mut Retrying<'_>,
     convert: fn(TimedOut) -> E,
     attempt: F,
-) -> Result<T, E> {
-    call.attempt_timed_with(convert, attempt).await
+) -> TimeLimit<Scoped<'r, F>, E> {
+    call.attempt_timed_with(convert, attempt)
 }
 
 /// Gives each attempt its own copy of an owned argument.
@@ -154,17 +156,17 @@ pub fn rejection<E: CanReject>() -> fn(CircuitOpen) -> E {
 /// conversion and the `record_if` decision already checked. `record` is a
 /// plain `fn`, called only on an error.
 #[inline]
-pub async fn breaker_call<T, E, F>(
-    breaker: &CircuitBreaker,
+pub fn breaker_call<'b, T, E, F>(
+    breaker: &'b CircuitBreaker,
     record: fn(&E) -> bool,
     metrics: Option<&'static Metrics>,
     reject: fn(CircuitOpen) -> E,
     call: F,
-) -> Result<T, E>
+) -> BreakerCall<'b, F, E>
 where
     F: Future<Output = Result<T, E>>,
 {
-    breaker.call_rejecting(record, metrics, reject, call).await
+    BreakerCall::new(breaker, record, metrics, reject, call)
 }
 
 /// Without `record_if`, every error counts against the breaker.

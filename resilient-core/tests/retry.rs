@@ -1357,21 +1357,23 @@ async fn metrics_rates_with_uneven_figures() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_call_in_flight_is_counted_as_neither_outcome() {
+async fn a_call_is_counted_when_it_finishes() {
     static FIGURES: Metrics = Metrics::new("in_flight", module_path!());
     let policy = RetryConfig::new().build().unwrap();
     let mut call = Retrying::new(&policy, "in_flight", Some(&FIGURES));
     let s = FIGURES.snapshot();
-    assert_eq!((s.calls, s.attempts, s.successes, s.failures), (1, 1, 0, 0));
+    assert_eq!((s.calls, s.attempts, s.successes, s.failures), (0, 0, 0, 0));
     let out = call.attempt(async { Err::<(), _>(E::Transient(1)) }).await;
     assert!(matches!(call.after(out, &ByTransient), Step::Retry(_)));
+    // Running: its retry is counted, the call not yet.
     let s = FIGURES.snapshot();
-    assert_eq!((s.calls, s.attempts, s.retries), (1, 2, 1));
+    assert_eq!((s.calls, s.attempts, s.retries), (0, 1, 1));
     assert_eq!((s.successes, s.failures), (0, 0));
     assert_eq!(s.success_rate(), 0.0);
     let out = call.attempt(async { Ok::<_, E>(()) }).await;
     assert!(matches!(call.after(out, &ByTransient), Step::Done(Ok(()))));
-    assert_eq!(FIGURES.snapshot().successes, 1);
+    let s = FIGURES.snapshot();
+    assert_eq!((s.calls, s.attempts, s.successes), (1, 2, 1));
 }
 
 #[tokio::test(start_paused = true)]

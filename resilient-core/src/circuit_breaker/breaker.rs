@@ -1,7 +1,9 @@
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use rand::Rng;
@@ -10,7 +12,8 @@ use super::clock::{self, nanos};
 use super::config::{BreakerPolicy, Window};
 use super::state::{Admit, Change, Core, Rejected, State};
 use super::window::{Calls, Outcome};
-use crate::metrics::{Metrics, Sharded};
+use crate::counters::Counters;
+use crate::metrics::Metrics;
 use crate::sync::loom_const_fn;
 use crate::{rng, CircuitOpen};
 
@@ -54,8 +57,8 @@ pub struct CircuitBreaker {
     policy: BreakerPolicy,
     core: Core,
     window: Calls,
-    // Counted on every call: sharded so that threads do not contend.
-    hot: Sharded<3>,
+    // Counted on every call: per thread, so that threads do not contend.
+    hot: Counters<2>,
     failures: AtomicU64,
     slow: AtomicU64,
     transitions: AtomicU64,
@@ -64,9 +67,8 @@ pub struct CircuitBreaker {
     pub(super) registered: AtomicBool,
 }
 
-const CALLS: usize = 0;
-const SUCCESSES: usize = 1;
-const REJECTIONS: usize = 2;
+const SUCCESSES: usize = 0;
+const REJECTIONS: usize = 1;
 
 impl fmt::Debug for CircuitBreaker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -94,15 +96,16 @@ pub struct Transition {
 
 /// A breaker's figures at one moment.
 ///
-/// Calls still running are counted in `calls` but not in `successes` or
-/// `failures`.
+/// Calls are counted when they finish; one still running, or dropped before
+/// it finished, is not counted.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BreakerSnapshot {
     /// The breaker's name.
     pub name: &'static str,
     /// Its state.
     pub state: State,
-    /// Calls admitted (probes included).
+    /// Admitted calls that finished (probes included): `successes +
+    /// failures`.
     pub calls: u64,
     /// Admitted calls that counted as successes (errors that
     /// `record_if` passes over included).
@@ -132,7 +135,7 @@ impl CircuitBreaker {
                 policy,
                 core: Core::new(),
                 window: Calls::new(),
-                hot: Sharded::new(),
+                hot: Counters::new(),
                 failures: AtomicU64::new(0),
                 slow: AtomicU64::new(0),
                 transitions: AtomicU64::new(0),
@@ -156,60 +159,28 @@ impl CircuitBreaker {
     /// Runs `call` if the breaker admits it, and counts every error as a
     /// failure. A refused call fails with `E::from(CircuitOpen)` and `call`
     /// does not run.
-    pub async fn call<T, E, F>(&self, call: F) -> Result<T, E>
+    pub fn call<T, E, F>(&self, call: F) -> BreakerCall<'_, F, E>
     where
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
     {
-        self.call_with(|_: &E| true, None, call).await
+        BreakerCall::new(self, record_all, None, E::from, call)
     }
 
     /// [`call`](Self::call), counting only the errors `record_if` returns
     /// `true` for (the others count as successes, as in resilience4j), and
     /// counting refusals in `metrics`.
-    pub async fn call_with<T, E, F, R>(
+    pub fn call_with<T, E, F>(
         &self,
-        record_if: R,
+        record_if: fn(&E) -> bool,
         metrics: Option<&'static Metrics>,
         call: F,
-    ) -> Result<T, E>
+    ) -> BreakerCall<'_, F, E>
     where
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
-        R: Fn(&E) -> bool,
     {
-        self.call_rejecting(record_if, metrics, E::from, call).await
-    }
-
-    /// [`call_with`](Self::call_with), turning a refusal into `E` with
-    /// `reject`: the expansions' path, which checks `From<CircuitOpen>`
-    /// once, where rustc can point at the user's error type.
-    pub(crate) async fn call_rejecting<T, E, F, R>(
-        &self,
-        record_if: R,
-        metrics: Option<&'static Metrics>,
-        reject: fn(CircuitOpen) -> E,
-        call: F,
-    ) -> Result<T, E>
-    where
-        F: Future<Output = Result<T, E>>,
-        R: Fn(&E) -> bool,
-    {
-        let permit = match self.try_acquire() {
-            Ok(permit) => permit,
-            Err(open) => {
-                if let Some(m) = metrics {
-                    m.rejected();
-                }
-                return Err(reject(open));
-            }
-        };
-        let out = call.await;
-        match &out {
-            Err(e) if record_if(e) => permit.failure(),
-            _ => permit.success(),
-        }
-        out
+        BreakerCall::new(self, record_if, metrics, E::from, call)
     }
 
     /// Asks to run a call. Keep the [`Permit`] while the call runs and report
@@ -231,30 +202,76 @@ impl CircuitBreaker {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_>, CircuitOpen> {
-        match self.core.acquire(clock::now, self.policy.config.half_open) {
-            Ok((admit, change)) => {
-                if let Some(change) = change {
-                    self.transitioned(change, None);
-                }
-                self.hot.add(CALLS, 1);
-                let started = match self.policy.config.slow_call {
-                    Some(_) => clock::now(),
-                    None => 0,
-                };
-                Ok(Permit {
-                    breaker: self,
-                    admit,
-                    started,
-                    done: false,
-                })
-            }
+        match self.admit() {
+            Ok(ticket) => Ok(Permit {
+                breaker: self,
+                ticket,
+                done: false,
+            }),
             Err(why) => Err(self.rejected(why)),
         }
     }
 
+    /// The admission of one call. The common case, closed with no slow-call
+    /// timing, is one atomic load, inlined into the caller.
+    #[inline]
+    pub(crate) fn admit(&self) -> Result<Ticket, Rejected> {
+        if self.policy.config.slow_call.is_none() {
+            if let Some(epoch) = self.core.closed_epoch() {
+                return Ok(Ticket {
+                    admit: Admit::Call { epoch },
+                    started: 0,
+                });
+            }
+        }
+        self.admit_slowly()
+    }
+
+    #[inline(never)]
+    fn admit_slowly(&self) -> Result<Ticket, Rejected> {
+        let (admit, change) = self
+            .core
+            .acquire(clock::now, self.policy.config.half_open)?;
+        if let Some(change) = change {
+            self.transitioned(change, None);
+        }
+        let started = match self.policy.config.slow_call {
+            Some(_) => clock::now(),
+            None => 0,
+        };
+        Ok(Ticket { admit, started })
+    }
+
+    /// Reports an admitted call's outcome. A success while closed, with
+    /// nothing to measure, is inlined: a load, and a count in this thread's
+    /// slot.
+    #[inline]
+    pub(crate) fn settle(&self, ticket: Ticket, failed: bool) {
+        let config = &self.policy.config;
+        if let (false, Admit::Call { epoch }, None, Some(_)) = (
+            failed,
+            ticket.admit,
+            config.slow_call,
+            config.consecutive_threshold(),
+        ) {
+            self.hot.bump(SUCCESSES);
+            self.core.closed_success(epoch);
+            return;
+        }
+        self.finish(ticket, failed);
+    }
+
+    /// A call admitted with `ticket` ended without an outcome: a probe's
+    /// place goes back.
+    pub(crate) fn abandon(&self, ticket: Ticket) {
+        if let Admit::Probe { epoch } = ticket.admit {
+            self.core.probe_cancelled(epoch);
+        }
+    }
+
     #[cold]
-    fn rejected(&self, why: Rejected) -> CircuitOpen {
-        self.hot.add(REJECTIONS, 1);
+    pub(crate) fn rejected(&self, why: Rejected) -> CircuitOpen {
+        self.hot.bump(REJECTIONS);
         let retry_after = match why {
             Rejected::Until(until) => {
                 Some(Duration::from_nanos(until.saturating_sub(clock::now())))
@@ -294,7 +311,9 @@ impl CircuitBreaker {
         }
     }
 
-    fn finish(&self, admit: Admit, started: u64, failed: bool) {
+    #[inline(never)]
+    fn finish(&self, ticket: Ticket, failed: bool) {
+        let Ticket { admit, started } = ticket;
         let config = &self.policy.config;
         let slow = !failed
             && config
@@ -303,7 +322,7 @@ impl CircuitBreaker {
         if failed {
             self.failures.fetch_add(1, Relaxed);
         } else {
-            self.hot.add(SUCCESSES, 1);
+            self.hot.bump(SUCCESSES);
             if slow {
                 self.slow.fetch_add(1, Relaxed);
             }
@@ -464,7 +483,7 @@ impl CircuitBreaker {
         BreakerSnapshot {
             name: self.name,
             state: self.state(),
-            calls: self.hot.sum(CALLS),
+            calls: successes + failures,
             successes,
             failures,
             slow: self.slow.load(Relaxed),
@@ -523,6 +542,85 @@ impl CircuitBreaker {
     }
 }
 
+fn record_all<E>(_: &E) -> bool {
+    true
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`CircuitBreaker::call`]: asks the breaker on its first
+    /// poll, then runs the call and reports its outcome. Dropped before the
+    /// call finished, it gives a probe's place back.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct BreakerCall<'b, F, E> {
+        breaker: &'b CircuitBreaker,
+        ticket: Option<Ticket>,
+        asked: bool,
+        record_if: fn(&E) -> bool,
+        metrics: Option<&'static Metrics>,
+        reject: fn(CircuitOpen) -> E,
+        #[pin]
+        call: F,
+    }
+
+    impl<'b, F, E> PinnedDrop for BreakerCall<'b, F, E> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(ticket) = this.ticket.take() {
+                this.breaker.abandon(ticket);
+            }
+        }
+    }
+}
+
+impl<'b, F, E> BreakerCall<'b, F, E> {
+    /// `call` through `breaker`; a refusal becomes `reject(open)`.
+    pub(crate) fn new(
+        breaker: &'b CircuitBreaker,
+        record_if: fn(&E) -> bool,
+        metrics: Option<&'static Metrics>,
+        reject: fn(CircuitOpen) -> E,
+        call: F,
+    ) -> Self {
+        BreakerCall {
+            breaker,
+            ticket: None,
+            asked: false,
+            record_if,
+            metrics,
+            reject,
+            call,
+        }
+    }
+}
+
+impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, E> {
+    type Output = Result<T, E>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if !*this.asked {
+            *this.asked = true;
+            match this.breaker.admit() {
+                Ok(ticket) => *this.ticket = Some(ticket),
+                Err(why) => {
+                    let open = this.breaker.rejected(why);
+                    if let Some(m) = this.metrics {
+                        m.rejected();
+                    }
+                    return Poll::Ready(Err((this.reject)(open)));
+                }
+            }
+        }
+        let out = ready!(this.call.poll(cx));
+        if let Some(ticket) = this.ticket.take() {
+            let failed = matches!(&out, Err(e) if (this.record_if)(e));
+            this.breaker.settle(ticket, failed);
+        }
+        Poll::Ready(out)
+    }
+}
+
 fn ratio(n: u64, d: u64) -> f64 {
     if d == 0 {
         0.0
@@ -538,35 +636,42 @@ fn ratio(n: u64, d: u64) -> f64 {
 #[must_use = "report the call's outcome with `success()` or `failure()`"]
 pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,
-    admit: Admit,
-    started: u64,
+    ticket: Ticket,
     done: bool,
+}
+
+/// What an admitted call holds until it settles.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticket {
+    admit: Admit,
+    /// When the call started, if slow calls are timed.
+    started: u64,
 }
 
 impl Permit<'_> {
     /// Whether this call is a half-open probe.
     pub fn is_probe(&self) -> bool {
-        matches!(self.admit, Admit::Probe { .. })
+        matches!(self.ticket.admit, Admit::Probe { .. })
     }
 
     /// The call succeeded.
     #[inline]
     pub fn success(mut self) {
         self.done = true;
-        self.breaker.finish(self.admit, self.started, false);
+        self.breaker.settle(self.ticket, false);
     }
 
     /// The call failed.
     pub fn failure(mut self) {
         self.done = true;
-        self.breaker.finish(self.admit, self.started, true);
+        self.breaker.settle(self.ticket, true);
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        if let (false, Admit::Probe { epoch }) = (self.done, self.admit) {
-            self.breaker.core.probe_cancelled(epoch);
+        if !self.done {
+            self.breaker.abandon(self.ticket);
         }
     }
 }

@@ -26,7 +26,7 @@ mod window;
 #[cfg(all(test, loom))]
 mod loom_tests;
 
-pub use breaker::{BreakerSnapshot, CircuitBreaker, Permit, Transition};
+pub use breaker::{BreakerCall, BreakerSnapshot, CircuitBreaker, Permit, Transition};
 pub use config::{BreakerConfig, BreakerPolicy, Window};
 pub use registry::{all, get, keyed, KeyedBreakers, SharedBreaker};
 pub use state::State;

@@ -185,6 +185,13 @@ impl Core {
         }
     }
 
+    /// The epoch, if closed: the admission of nearly every call.
+    #[inline]
+    pub(crate) fn closed_epoch(&self) -> Option<u32> {
+        let w = self.load();
+        (w.state() == State::Closed).then(|| w.epoch())
+    }
+
     /// Asks to run a call at `now`. Moves an open breaker whose cooldown is
     /// over to half-open; admits at most `half_open` probes there.
     #[inline]

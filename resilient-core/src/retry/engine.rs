@@ -7,6 +7,7 @@ use tokio::time::Instant;
 use super::RetryPolicy;
 use crate::context::{Attempt, Scoped};
 use crate::metrics::Metrics;
+use crate::timeout::TimeLimit;
 use crate::{rng, ByTransient, Classify, TimedOut, Transient};
 
 /// What to do after an attempt.
@@ -119,34 +120,28 @@ impl<'p> Retrying<'p> {
     }
 
     /// Runs one attempt under the policy's per-attempt `timeout`, clamped to
-    /// what is left of the `deadline`. An attempt that overruns fails with
+    /// what is left of the `deadline`. An attempt that overruns it fails with
     /// `E::from(TimedOut)`.
-    pub async fn attempt_timed<F, T, E>(&mut self, attempt: F) -> Result<T, E>
+    pub fn attempt_timed<F, T, E>(&mut self, attempt: F) -> TimeLimit<Scoped<'_, F>, E>
     where
         F: Future<Output = Result<T, E>>,
         E: From<TimedOut>,
     {
-        self.attempt_timed_with(E::from, attempt).await
+        self.attempt_timed_with(E::from, attempt)
     }
 
     /// [`attempt_timed`](Self::attempt_timed), turning a timeout into `E`
     /// with `convert`.
-    pub(crate) async fn attempt_timed_with<F, T, E>(
+    pub(crate) fn attempt_timed_with<F, T, E>(
         &mut self,
         convert: fn(TimedOut) -> E,
         attempt: F,
-    ) -> Result<T, E>
+    ) -> TimeLimit<Scoped<'_, F>, E>
     where
         F: Future<Output = Result<T, E>>,
     {
-        let (name, metrics) = (self.name, self.metrics);
-        match self.attempt_limit() {
-            Some(limit) => {
-                crate::timeout::timeout_with(limit, name, metrics, convert, self.attempt(attempt))
-                    .await
-            }
-            None => self.attempt(attempt).await,
-        }
+        let (name, metrics, limit) = (self.name, self.metrics, self.attempt_limit());
+        TimeLimit::new(limit, name, metrics, convert, self.attempt(attempt))
     }
 
     fn attempt_limit(&self) -> Option<Duration> {
