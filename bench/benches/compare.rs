@@ -28,6 +28,7 @@ use resilient::{circuit_breaker, retry, timeout};
 static ALLOCATOR: Counting = Counting;
 
 /// Polls a future that completes at once (the success path never waits).
+#[inline(always)]
 fn now<F: Future>(f: F) -> F::Output {
     let mut cx = Context::from_waker(Waker::noop());
     match pin!(f).poll(&mut cx) {
@@ -445,24 +446,6 @@ fn main() {
     }
     if wanted("failure") {
         failure(&settings);
-    }
-    if wanted("probe") {
-        compare(
-            "probe",
-            &settings,
-            vec![
-                Case::new("plain", |n| {
-                    for i in 0..n {
-                        black_box(now(plain(black_box(i))).unwrap());
-                    }
-                }),
-                Case::new("timeout", |n| {
-                    for i in 0..n {
-                        black_box(now(with_timeout(black_box(i))).unwrap());
-                    }
-                }),
-            ],
-        );
     }
     if wanted("sizes") {
         sizes();

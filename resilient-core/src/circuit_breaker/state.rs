@@ -22,6 +22,7 @@ pub enum State {
 }
 
 impl State {
+    #[inline]
     const fn from_bits(bits: u64) -> State {
         match bits & PHASE {
             0 => State::Closed,
@@ -31,6 +32,7 @@ impl State {
         }
     }
 
+    #[inline]
     const fn bits(self) -> u64 {
         match self {
             State::Closed => 0,
@@ -75,33 +77,43 @@ const EPOCH: u64 = (1 << 21) - 1;
 struct Word(u64);
 
 impl Word {
+    #[inline]
     fn new(state: State, reopens: u64, epoch: u64) -> Word {
         Word(state.bits() | (reopens & REOPENS) << REOPENS_SHIFT | (epoch & EPOCH) << EPOCH_SHIFT)
     }
+    #[inline]
     fn state(self) -> State {
         State::from_bits(self.0)
     }
+    #[inline]
     fn pending(self) -> bool {
         self.0 & PENDING != 0
     }
+    #[inline]
     fn epoch(self) -> u32 {
         (self.0 >> EPOCH_SHIFT & EPOCH) as u32
     }
+    #[inline]
     fn reopens(self) -> u64 {
         self.0 >> REOPENS_SHIFT & REOPENS
     }
+    #[inline]
     fn failures(self) -> u32 {
         ((self.0 & FAILURES) >> TAKEN_SHIFT) as u32
     }
+    #[inline]
     fn taken(self) -> u32 {
         (self.0 >> TAKEN_SHIFT & COUNT) as u32
     }
+    #[inline]
     fn successes(self) -> u32 {
         (self.0 >> SUCCESS_SHIFT & COUNT) as u32
     }
+    #[inline]
     fn with_failures(self, n: u32) -> Word {
         Word(self.0 & !FAILURES | (n as u64) << TAKEN_SHIFT)
     }
+    #[inline]
     fn with_probes(self, taken: u32, successes: u32) -> Word {
         Word(
             self.0 & !FAILURES
@@ -110,6 +122,7 @@ impl Word {
         )
     }
     /// The first word of the next state, one epoch on.
+    #[inline]
     fn next(self, state: State, reopens: u64) -> Word {
         Word::new(state, reopens, self.epoch() as u64 + 1)
     }
@@ -165,10 +178,12 @@ impl Core {
         }
     }
 
+    #[inline]
     fn load(&self) -> Word {
         Word(self.state.load(Acquire))
     }
 
+    #[inline]
     fn cas(&self, current: Word, new: Word) -> Result<(), Word> {
         self.state
             .compare_exchange(current.0, new.0, AcqRel, Acquire)
