@@ -102,12 +102,18 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<F, E> {
         }
         let sleep = this.sleep.as_pin_mut().expect("armed above");
         ready!(sleep.poll(cx));
-        if let Some(m) = this.metrics {
-            m.timed_out();
-        }
-        tracing::debug!(target: "resilient", function = *this.name, ?limit, "timed out");
+        timed_out(*this.name, *this.metrics, limit);
         Poll::Ready(Err((this.convert)(TimedOut::new(limit))))
     }
+}
+
+/// Counts and reports a timeout; not generic, so compiled once.
+#[cold]
+fn timed_out(name: &'static str, metrics: Option<&'static Metrics>, limit: Duration) {
+    if let Some(m) = metrics {
+        m.timed_out();
+    }
+    tracing::debug!(target: "resilient", function = name, ?limit, "timed out");
 }
 
 /// Counts a call's outcome in `metrics` when it finishes: what a function

@@ -8,7 +8,7 @@ use super::RetryPolicy;
 use crate::context::{Attempt, Scoped};
 use crate::metrics::Metrics;
 use crate::timeout::TimeLimit;
-use crate::{rng, ByTransient, Classify, TimedOut, Transient};
+use crate::{rng, ByTransient, Classify, TimedOut, Transient, Verdict};
 
 /// What to do after an attempt.
 #[derive(Debug)]
@@ -115,8 +115,14 @@ impl<'p> Retrying<'p> {
     /// or a `deadline`.
     #[inline]
     pub fn attempt<F: Future>(&mut self, attempt: F) -> Scoped<'_, F> {
-        tracing::trace!(target: "resilient", function = self.name, attempt = self.attempt.number(), "attempt");
+        self.trace_attempt();
         Scoped::new(&mut self.attempt, attempt)
+    }
+
+    // Not generic: one copy of the event per crate, not per function.
+    #[inline]
+    fn trace_attempt(&self) {
+        tracing::trace!(target: "resilient", function = self.name, attempt = self.attempt.number(), "attempt");
     }
 
     /// Runs one attempt under the policy's per-attempt `timeout`, clamped to
@@ -189,6 +195,15 @@ impl<'p> Retrying<'p> {
         C: Classify<E> + ?Sized,
     {
         let verdict = classify.classify(&error);
+        match self.decide(verdict, &error) {
+            Some(delay) => Step::Retry(delay),
+            None => Step::Done(Err(error)),
+        }
+    }
+
+    /// The delay before the next attempt, or `None` to give up. Not generic,
+    /// so its logic and events are compiled once, not once per function.
+    fn decide(&mut self, verdict: Verdict, error: &dyn Display) -> Option<Duration> {
         let retries_done = self.attempt.number() - 1;
         let outcome = if !verdict.retry {
             Err(GiveUp::Permanent)
@@ -223,7 +238,7 @@ impl<'p> Retrying<'p> {
                 );
                 self.previous_delay = delay;
                 self.attempt.next();
-                Step::Retry(delay)
+                Some(delay)
             }
             Err(why) => {
                 if let Some(m) = self.metrics {
@@ -237,7 +252,7 @@ impl<'p> Retrying<'p> {
                     error = %error,
                     "giving up",
                 );
-                Step::Done(Err(error))
+                None
             }
         }
     }
