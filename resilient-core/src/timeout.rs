@@ -102,7 +102,7 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<F, E> {
         }
         let sleep = this.sleep.as_pin_mut().expect("armed above");
         ready!(sleep.poll(cx));
-        timed_out(*this.name, *this.metrics, limit);
+        timed_out(this.name, *this.metrics, limit);
         Poll::Ready(Err((this.convert)(TimedOut::new(limit))))
     }
 }
