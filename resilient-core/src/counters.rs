@@ -9,8 +9,9 @@ use std::sync::atomic::{
     AtomicU32, AtomicU64,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
 };
+use std::sync::OnceLock;
 
-/// Slots per counter set; 32 × 64 bytes.
+/// Slots per counter set, and one shared overflow: 33 × 128 bytes.
 const SLOTS: usize = 32;
 const UNCLAIMED: u8 = u8::MAX;
 const OVERFLOW: u8 = u8::MAX - 1;
@@ -18,15 +19,19 @@ const OVERFLOW: u8 = u8::MAX - 1;
 /// Which slots are owned, one bit each.
 static OWNED: AtomicU32 = AtomicU32::new(0);
 
-/// `K` counters, at most 8.
+/// `K` counters, at most 16.
+///
+/// The slots (4 KiB) are allocated on the first count, so that the
+/// `static` of every annotated function stays a few words in the binary.
 #[derive(Debug)]
 pub(crate) struct Counters<const K: usize> {
-    slots: [Slot<K>; SLOTS],
-    overflow: Slot<K>,
+    slots: OnceLock<Box<[Slot<K>; SLOTS + 1]>>,
 }
 
+// 128 bytes: x86 prefetches cache lines in pairs, so slots sharing a pair
+// would still contend.
 #[derive(Debug)]
-#[repr(align(64))]
+#[repr(align(128))]
 struct Slot<const K: usize>([AtomicU64; K]);
 
 impl<const K: usize> Slot<K> {
@@ -38,21 +43,24 @@ impl<const K: usize> Slot<K> {
 impl<const K: usize> Counters<K> {
     pub(crate) const fn new() -> Self {
         Counters {
-            slots: [const { Slot::new() }; SLOTS],
-            overflow: Slot::new(),
+            slots: OnceLock::new(),
         }
     }
 
     /// Adds one to `counter`.
     #[inline]
     pub(crate) fn bump(&self, counter: usize) {
+        let slots = self
+            .slots
+            .get_or_init(|| Box::new([const { Slot::new() }; SLOTS + 1]));
         match this_thread() {
+            // The last slot is the overflow, shared.
             OVERFLOW => {
-                self.overflow.0[counter].fetch_add(1, Relaxed);
+                slots[SLOTS].0[counter].fetch_add(1, Relaxed);
             }
             slot => {
                 // This thread alone writes this slot.
-                let c = &self.slots[slot as usize].0[counter];
+                let c = &slots[slot as usize].0[counter];
                 c.store(c.load(Relaxed).wrapping_add(1), Relaxed);
             }
         }
@@ -60,8 +68,9 @@ impl<const K: usize> Counters<K> {
 
     /// The sum over every thread.
     pub(crate) fn sum(&self, counter: usize) -> u64 {
-        let slots: u64 = self.slots.iter().map(|s| s.0[counter].load(Relaxed)).sum();
-        slots + self.overflow.0[counter].load(Relaxed)
+        self.slots.get().map_or(0, |slots| {
+            slots.iter().map(|s| s.0[counter].load(Relaxed)).sum()
+        })
     }
 }
 
