@@ -135,7 +135,7 @@ fn main() {
     let [clean, same, shifted] =
         [clean, same, shifted].map(|t| t.into_iter().map(median).collect::<Vec<_>>());
     println!("\n### 6. Compile cost: {FUNCTIONS} functions, debug build, median of {ROUNDS}\n");
-    println!("| crate | build | clean | to plain | to hand-written |");
+    println!("| crate | build | time | to plain | to hand-written |");
     println!("|---|---|---:|---:|---:|");
     for (i, (_, label)) in CRATES.iter().enumerate() {
         for (build, t) in [
