@@ -428,3 +428,58 @@ pub(crate) fn crate_path(arg: &Arg) -> syn::Result<Path> {
         )),
     }
 }
+
+/// Writes checked values back as tokens for a runtime config's `const fn`
+/// setters.
+pub(crate) struct Setters<'a> {
+    rt: &'a TokenStream,
+    calls: Vec<TokenStream>,
+}
+
+impl<'a> Setters<'a> {
+    pub(crate) fn new(rt: &'a TokenStream) -> Self {
+        Setters {
+            rt,
+            calls: Vec::new(),
+        }
+    }
+
+    /// `.setter(value)`, when the value was given: only the settings given,
+    /// so that the runtime's defaults stay the one source of truth.
+    pub(crate) fn set(&mut self, setter: &str, value: Option<TokenStream>) {
+        if let Some(v) = value {
+            let setter = Ident::new(setter, Span::call_site());
+            self.calls.push(quote::quote!(.#setter(#v)));
+        }
+    }
+
+    pub(crate) fn int(&mut self, setter: &str, v: &Option<Spanned<u32>>) {
+        self.set(
+            setter,
+            v.map(|v| quote::ToTokens::to_token_stream(&v.value)),
+        );
+    }
+
+    pub(crate) fn float(&mut self, setter: &str, v: &Option<Spanned<f64>>) {
+        let literal = v.map(|v| proc_macro2::Literal::f64_suffixed(v.value));
+        self.set(setter, literal.map(quote::ToTokens::into_token_stream));
+    }
+
+    pub(crate) fn duration(&mut self, setter: &str, v: &Option<Spanned<Duration>>) {
+        let tokens = v.map(|v| self.duration_tokens(v.value));
+        self.set(setter, tokens);
+    }
+
+    /// `Duration::from_nanos(..)` through the runtime's door.
+    pub(crate) fn duration_tokens(&self, d: Duration) -> TokenStream {
+        let (rt, nanos) = (self.rt, d.as_nanos() as u64);
+        quote::quote!(#rt::Duration::from_nanos(#nanos))
+    }
+
+    /// `<config>::new()` followed by the setters.
+    pub(crate) fn finish(self, config: &str) -> TokenStream {
+        let (rt, calls) = (self.rt, self.calls);
+        let config = Ident::new(config, Span::call_site());
+        quote::quote!(#rt::#config::new() #(#calls)*)
+    }
+}

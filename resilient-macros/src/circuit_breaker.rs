@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::quote;
 use syn::spanned::Spanned as _;
-use syn::{Expr, Ident, Lit, Path};
+use syn::{Expr, Lit, Path};
 
-use crate::args::{self, Arg, Errors, Schema, Spanned};
+use crate::args::{self, Arg, Errors, Schema, Setters, Spanned};
 
 const SCHEMA: Schema = Schema {
     attribute: "circuit_breaker",
@@ -245,40 +245,26 @@ impl BreakerArgs {
 
     /// `BreakerConfig::new().threshold(..)...`: only the settings given.
     pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
-        let int = |v: &Option<Spanned<u32>>| v.map(|v| v.value.to_token_stream());
-        let float = |v: &Option<Spanned<f64>>| {
-            v.map(|v| proc_macro2::Literal::f64_suffixed(v.value).to_token_stream())
-        };
-        let nanos = |d: Duration| {
-            let nanos = d.as_nanos() as u64;
-            quote!(#rt::Duration::from_nanos(#nanos))
-        };
-        let duration = |v: &Option<Spanned<Duration>>| v.map(|v| nanos(v.value));
+        let mut s = Setters::new(rt);
         let window = self.window.map(|w| match w.value {
             Window::Calls(n) => quote!(#rt::Window::Calls(#n)),
             Window::Time(d) => {
-                let d = nanos(d);
+                let d = s.duration_tokens(d);
                 quote!(#rt::Window::Time(#d))
             }
         });
-        let settings = [
-            ("threshold", int(&self.threshold)),
-            ("cooldown", duration(&self.cooldown)),
-            ("half_open", int(&self.half_open)),
-            ("close_after", int(&self.close_after)),
-            ("failure_rate", float(&self.failure_rate)),
-            ("window", window),
-            ("min_calls", int(&self.min_calls)),
-            ("slow_call", duration(&self.slow_call)),
-            ("slow_rate", float(&self.slow_rate)),
-            ("max_cooldown", duration(&self.max_cooldown)),
-            ("cooldown_jitter", float(&self.cooldown_jitter)),
-        ];
-        let calls = settings.into_iter().filter_map(|(setter, value)| {
-            let setter = Ident::new(setter, Span::call_site());
-            value.map(|v| quote!(.#setter(#v)))
-        });
-        quote!(#rt::BreakerConfig::new() #(#calls)*)
+        s.int("threshold", &self.threshold);
+        s.duration("cooldown", &self.cooldown);
+        s.int("half_open", &self.half_open);
+        s.int("close_after", &self.close_after);
+        s.float("failure_rate", &self.failure_rate);
+        s.set("window", window);
+        s.int("min_calls", &self.min_calls);
+        s.duration("slow_call", &self.slow_call);
+        s.float("slow_rate", &self.slow_rate);
+        s.duration("max_cooldown", &self.max_cooldown);
+        s.float("cooldown_jitter", &self.cooldown_jitter);
+        s.finish("BreakerConfig")
     }
 }
 

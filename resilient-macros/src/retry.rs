@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
-use syn::{Ident, Path};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Path;
 
-use crate::args::{self, Arg, Errors, Schema, Spanned};
+use crate::args::{self, Arg, Errors, Schema, Setters, Spanned};
 
 const SCHEMA: Schema = Schema {
     attribute: "retry",
@@ -214,16 +214,6 @@ impl RetryArgs {
 
     /// `RetryConfig::new().max_retries(..)...`: only the settings given.
     pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
-        let int = |v: &Option<Spanned<u32>>| v.map(|v| v.value.to_token_stream());
-        let float = |v: &Option<Spanned<f64>>| {
-            v.map(|v| proc_macro2::Literal::f64_suffixed(v.value).to_token_stream())
-        };
-        let duration = |v: &Option<Spanned<Duration>>| {
-            v.map(|v| {
-                let nanos = v.value.as_nanos() as u64;
-                quote!(#rt::Duration::from_nanos(#nanos))
-            })
-        };
         let schedule = self.schedule.map(|s| match s.value {
             Schedule::Exponential => quote!(#rt::Schedule::Exponential),
             Schedule::Linear => quote!(#rt::Schedule::Linear),
@@ -235,25 +225,18 @@ impl RetryArgs {
             Jitter::Equal => quote!(#rt::Jitter::Equal),
             Jitter::Decorrelated => quote!(#rt::Jitter::Decorrelated),
         });
-        let settings = [
-            ("max_retries", int(&self.max)),
-            ("attempts", int(&self.attempts)),
-            ("backoff", duration(&self.backoff)),
-            ("schedule", schedule),
-            ("factor", float(&self.factor)),
-            ("max_delay", duration(&self.max_delay)),
-            ("jitter", jitter),
-            ("timeout", duration(&self.timeout)),
-            ("timeout_factor", float(&self.timeout_factor)),
-            ("deadline", duration(&self.deadline)),
-        ];
-        // Only the settings given, so the runtime's defaults stay the one
-        // source of truth.
-        let calls = settings.into_iter().filter_map(|(setter, value)| {
-            let setter = Ident::new(setter, Span::call_site());
-            value.map(|v| quote!(.#setter(#v)))
-        });
-        quote!(#rt::RetryConfig::new() #(#calls)*)
+        let mut s = Setters::new(rt);
+        s.int("max_retries", &self.max);
+        s.int("attempts", &self.attempts);
+        s.duration("backoff", &self.backoff);
+        s.set("schedule", schedule);
+        s.float("factor", &self.factor);
+        s.duration("max_delay", &self.max_delay);
+        s.set("jitter", jitter);
+        s.duration("timeout", &self.timeout);
+        s.float("timeout_factor", &self.timeout_factor);
+        s.duration("deadline", &self.deadline);
+        s.finish("RetryConfig")
     }
 }
 
