@@ -40,6 +40,10 @@
 //! - [`#[circuit_breaker]`](macro@circuit_breaker): fails fast while a
 //!   service is down, and probes after a cooldown.
 //! - [`#[timeout]`](macro@timeout): bounds a call in time.
+//! - [`#[fallback]`](macro@fallback): calls alternatives in order when the
+//!   function fails, and counts which tier served and what it cost.
+//! - [`#[self_heal]`](macro@self_heal): diagnoses a failure, runs a remedy,
+//!   and tries again.
 //! - [`Transient`]: says which errors are worth retrying; derive it.
 //! - [`metrics`]: calls, successes, attempts and retries per function.
 //! - [`RetryPolicy`] and [`CircuitBreaker`]: the same engines without the
@@ -53,7 +57,7 @@
 #[doc(inline)]
 pub use resilient_core::*;
 #[doc(inline)]
-pub use resilient_macros::{circuit_breaker, retry, timeout, Transient};
+pub use resilient_macros::{circuit_breaker, fallback, retry, self_heal, timeout, Transient};
 
 /// What the attributes' expansions call; not a public API.
 #[doc(hidden)]

@@ -19,11 +19,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod batch;
 pub mod circuit_breaker;
 mod classify;
 mod context;
 mod counters;
 mod error;
+pub mod fallback;
+pub mod heal;
 pub mod metrics;
 #[doc(hidden)]
 pub mod private;
@@ -32,9 +35,11 @@ mod rng;
 mod sync;
 pub mod timeout;
 
+pub use batch::{Batch, ItemError};
 pub use circuit_breaker::{BreakerConfig, CircuitBreaker};
 pub use classify::{ByTransient, Classify, RetryIf, Transient, Verdict};
 pub use context::{attempt, Attempt, IdempotencyKey, Scoped};
 pub use error::{CircuitOpen, ConfigError, TimedOut};
+pub use heal::Heal;
 pub use retry::{Jitter, RetryConfig, RetryPolicy, Schedule};
 pub use rng::seed_jitter;

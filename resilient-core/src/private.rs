@@ -9,6 +9,8 @@ pub use crate::circuit_breaker::{
     BreakerCall, BreakerConfig, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
 };
 use crate::context::Scoped;
+pub use crate::fallback;
+pub use crate::heal::{Heal, Healer};
 pub use crate::metrics::Metrics;
 pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule, Step};
 pub use crate::timeout::observe;
@@ -94,7 +96,8 @@ pub fn attempt_timed<'r, T, E, F: Future<Output = Result<T, E>>>(
 
 /// Gives each attempt its own copy of an owned argument.
 #[diagnostic::on_unimplemented(
-    message = "`#[retry]` needs a fresh `{Self}` for every attempt, but `{Self}` is not `Clone`",
+    message = "the body runs more than once (`#[retry]`, `#[self_heal]`, `#[fallback]`), each time with \
+               its own `{Self}`, but `{Self}` is not `Clone`",
     label = "owned argument of type `{Self}`",
     note = "take this argument by reference (`&{Self}`), or implement `Clone` for `{Self}`"
 )]
@@ -200,4 +203,23 @@ pub fn keyed_breaker<K: BreakerKey + ?Sized>(
     key: &K,
 ) -> Arc<CircuitBreaker> {
     breakers.listed().get(key)
+}
+
+/// `#[fallback]`: [`fallback::Tiers::settle`] with a message for an error
+/// type without `Display`.
+#[inline]
+pub fn fallback_settle<T, E: Loggable>(
+    tiers: &'static fallback::Tiers,
+    tier: usize,
+    out: &Result<T, E>,
+    when: fn(&E) -> bool,
+) -> bool {
+    tiers.settle(tier, out, when)
+}
+
+/// `when = path`: the path must be a `fn(&E) -> bool`; a mismatch is
+/// reported here, at the path.
+#[inline]
+pub fn fallback_when<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
+    predicate
 }

@@ -1,6 +1,6 @@
 //! Expansion of our attributes on one function: gather them, check them,
 //! and wrap the body in the canonical order
-//! `retry(circuit_breaker(timeout(body)))`.
+//! `fallback(self_heal(retry(circuit_breaker(timeout(body)))))`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -9,6 +9,8 @@ use syn::{Attribute, Ident, ItemFn, Meta, Path};
 
 use crate::args::{self, Errors};
 use crate::circuit_breaker::BreakerArgs;
+use crate::fallback::FallbackArgs;
+use crate::heal::HealArgs;
 use crate::item;
 use crate::retry::RetryArgs;
 use crate::timeout::TimeoutArgs;
@@ -16,6 +18,8 @@ use crate::timeout::TimeoutArgs;
 /// The attributes this crate expands on functions.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
+    Fallback,
+    SelfHeal,
     Retry,
     CircuitBreaker,
     Timeout,
@@ -24,6 +28,8 @@ pub(crate) enum Kind {
 impl Kind {
     fn name(self) -> &'static str {
         match self {
+            Kind::Fallback => "fallback",
+            Kind::SelfHeal => "self_heal",
             Kind::Retry => "retry",
             Kind::CircuitBreaker => "circuit_breaker",
             Kind::Timeout => "timeout",
@@ -50,15 +56,23 @@ impl Kind {
         if !prefix_ok {
             return None;
         }
-        [Kind::Retry, Kind::CircuitBreaker, Kind::Timeout]
-            .into_iter()
-            .find(|k| last == k.name())
+        [
+            Kind::Fallback,
+            Kind::SelfHeal,
+            Kind::Retry,
+            Kind::CircuitBreaker,
+            Kind::Timeout,
+        ]
+        .into_iter()
+        .find(|k| last == k.name())
     }
 }
 
 /// Every one of our attributes found on the function, checked.
 #[derive(Default)]
 struct Layers {
+    fallback: Option<FallbackArgs>,
+    heal: Option<HealArgs>,
     retry: Option<RetryArgs>,
     breaker: Option<BreakerArgs>,
     timeout: Option<TimeoutArgs>,
@@ -83,6 +97,8 @@ impl Layers {
             Err(e) => return errors.push(e),
         };
         match kind {
+            Kind::Fallback => self.fallback = Some(FallbackArgs::parse(&args, span, errors)),
+            Kind::SelfHeal => self.heal = HealArgs::parse(&args, span, errors),
             Kind::Retry => self.retry = Some(RetryArgs::parse(&args, errors)),
             Kind::CircuitBreaker => self.breaker = Some(BreakerArgs::parse(&args, errors)),
             Kind::Timeout => self.timeout = TimeoutArgs::parse(&args, span, errors),
@@ -100,6 +116,8 @@ impl Layers {
     /// The first `crate = "..."` given.
     fn krate(&self) -> Option<&Path> {
         [
+            self.fallback.as_ref().and_then(|f| f.krate.as_ref()),
+            self.heal.as_ref().and_then(|h| h.krate.as_ref()),
             self.retry.as_ref().and_then(|r| r.krate.as_ref()),
             self.breaker.as_ref().and_then(|b| b.krate.as_ref()),
             self.timeout.as_ref().and_then(|t| t.krate.as_ref()),
@@ -158,8 +176,15 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
     item::check_shape(&func, kind.name(), &mut errors);
     let rt = layers.runtime();
     let mut generated = func.clone();
-    let rebinds = match layers.retry {
-        Some(_) => item::per_attempt_arguments(&mut generated, &rt, &mut errors),
+    // The attributes that run the body more than once; the first of them,
+    // outermost first, names the reason in messages.
+    let reruns = [
+        (layers.retry.is_some(), "retry"),
+        (layers.heal.is_some(), "self_heal"),
+        (layers.fallback.is_some(), "fallback"),
+    ];
+    let rebinds = match reruns.iter().find(|(on, _)| *on) {
+        Some((_, why)) => item::per_attempt_arguments(&mut generated, &rt, why, &mut errors),
         None => Vec::new(),
     };
     if !errors.is_empty() {
@@ -280,7 +305,11 @@ fn generate(
         };
     }
 
-    let body = match &layers.retry {
+    // Each layer below is a block whose value is the call's result. The
+    // arguments are bound afresh by the innermost layer that runs the body
+    // again: retry per attempt, else self_heal per round, else fallback for
+    // the primary.
+    let mut body = match &layers.retry {
         None => quote!(#rt::observe(#metrics, #call).await),
         Some(retry) => {
             let policy = Ident::new("__resilient_policy", Span::mixed_site());
@@ -305,7 +334,7 @@ fn generate(
             let out_at_error =
                 Ident::new("__resilient_out", Span::mixed_site().located_at(err_span));
             let decide = quote_spanned!(err_span=> #rt_at_error::after(&mut #state, #out_at_error, #classify));
-            quote! {
+            quote! {{
                 let #policy: &'static #rt::RetryPolicy = {
                     static POLICY: #rt::RetryPolicy = match #config.build() {
                         ::core::result::Result::Ok(#policy) => #policy,
@@ -322,9 +351,124 @@ fn generate(
                         #rt::Step::Retry(#delay) => #rt::sleep(#delay).await,
                     }
                 }
-            }
+            }}
         }
     };
+    let mut rebinds = if layers.retry.is_some() {
+        &[][..]
+    } else {
+        rebinds
+    };
+
+    if let Some(h) = &layers.heal {
+        let healer = Ident::new("__resilient_healer", Span::mixed_site());
+        let round = Ident::new("__resilient_round", Span::mixed_site());
+        let seen = Ident::new("__resilient_seen", Span::mixed_site());
+        let out = Ident::new("__resilient_out", Span::mixed_site());
+        let value = Ident::new("__resilient_value", Span::mixed_site());
+        let error = Ident::new("__resilient_error", Span::mixed_site());
+        let max = h.max;
+        let backoff = args::Setters::new(rt).duration_tokens(h.backoff);
+        let diagnose = item::call(
+            &func,
+            &h.diagnoser,
+            &item::by_reference(&func, quote!(&#error)),
+        );
+        body = quote! {{
+            let #healer: &'static #rt::Healer = {
+                static HEALER: #rt::Healer = #rt::Healer::new(#name);
+                &HEALER
+            };
+            let mut #round: u32 = 0;
+            loop {
+                let #seen = #healer.generation();
+                let #out = { #(#rebinds)* #body };
+                match #out {
+                    ::core::result::Result::Ok(#value) => {
+                        #healer.succeeded(#round > 0);
+                        break ::core::result::Result::Ok(#value);
+                    }
+                    ::core::result::Result::Err(#error) => {
+                        let #delay = #healer
+                            .heal(#seen, #round, #max, #backoff, &#error, #diagnose)
+                            .await;
+                        match #delay {
+                            ::core::option::Option::Some(#delay) => {
+                                #round += 1;
+                                #rt::sleep(#delay).await;
+                            }
+                            ::core::option::Option::None => break ::core::result::Result::Err(#error),
+                        }
+                    }
+                }
+            }
+        }};
+        rebinds = &[];
+    }
+
+    if let Some(f) = &layers.fallback {
+        let tiers = Ident::new("__resilient_tiers", Span::mixed_site());
+        let out = Ident::new("__resilient_out", Span::mixed_site());
+        let label = syn::Lifetime::new("'__resilient_fallback", Span::mixed_site());
+        let when = match &f.when {
+            Some(path) => {
+                let rt = item::respan(rt.clone(), path.span());
+                quote_spanned!(path.span()=> #rt::fallback_when(#path))
+            }
+            None => quote!(#rt::fallback::always),
+        };
+        let cost = |c: f64| proc_macro2::Literal::f64_suffixed(c);
+        let primary_cost = cost(f.cost);
+        let mut entries = vec![quote!(#rt::fallback::Tier::new(#name, #primary_cost))];
+        let mut tiers_code = Vec::new();
+        let last = f.alternatives.len();
+        for (i, alt) in f.alternatives.iter().enumerate() {
+            let tier_name = alt
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let c = cost(alt.cost);
+            entries.push(quote!(#rt::fallback::Tier::new(#tier_name, #c)));
+            let call = item::call(
+                &func,
+                &alt.path,
+                &item::passed_again(&func, rt, i + 1 == last),
+            );
+            let settle = quote_spanned!(err_span=> #rt_at_error::fallback_settle(#tiers, #i + 1, &#out, #when));
+            tiers_code.push(if i + 1 == last {
+                quote! {
+                    let #out: #nameable = #call.await;
+                    #settle;
+                    #out
+                }
+            } else {
+                quote! {
+                    let #out: #nameable = #call.await;
+                    if !#settle {
+                        break #label #out;
+                    }
+                }
+            });
+        }
+        let settle_primary =
+            quote_spanned!(err_span=> #rt_at_error::fallback_settle(#tiers, 0, &#out, #when));
+        body = quote! {{
+            let #tiers: &'static #rt::fallback::Tiers = {
+                static TIERS: #rt::fallback::Tiers =
+                    #rt::fallback::Tiers::new(#name, &[#(#entries),*]);
+                &TIERS
+            };
+            #label: {
+                let #out: #nameable = { #(#rebinds)* #body };
+                if !#settle_primary {
+                    break #label #out;
+                }
+                #(#tiers_code)*
+            }
+        }};
+    }
 
     let ItemFn {
         attrs, vis, sig, ..

@@ -130,6 +130,7 @@ pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 pub(crate) fn per_attempt_arguments(
     func: &mut ItemFn,
     rt: &TokenStream,
+    attribute: &str,
     errors: &mut Errors,
 ) -> Vec<TokenStream> {
     let mut rebinds = Vec::new();
@@ -145,8 +146,10 @@ pub(crate) fn per_attempt_arguments(
                 if by_value {
                     errors.add(
                         r.self_token,
-                        "`#[retry]` runs the body once per attempt, so it cannot take `self` by value; \
-                         take `&self` or `&mut self`",
+                        format!(
+                            "`#[{attribute}]` runs the body more than once, so it cannot take `self` by value; \
+                             take `&self` or `&mut self`"
+                        ),
                     );
                 }
                 continue;
@@ -206,4 +209,71 @@ pub(crate) fn per_attempt_arguments(
 fn is_clone_bound(bound: &TypeParamBound) -> bool {
     matches!(bound, TypeParamBound::Trait(t)
         if t.path.segments.last().is_some_and(|s| s.ident == "Clone" || s.ident == "Copy"))
+}
+
+/// The plain name each argument is bound to, after
+/// [`per_attempt_arguments`] has named every pattern.
+fn argument_names(func: &ItemFn) -> impl Iterator<Item = (&Ident, &Type)> {
+    func.sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(arg) => match &*arg.pat {
+            Pat::Ident(p) => Some((&p.ident, &*arg.ty)),
+            _ => None,
+        },
+        FnArg::Receiver(_) => None,
+    })
+}
+
+fn receiver(func: &ItemFn) -> Option<&syn::Receiver> {
+    match func.sig.inputs.first() {
+        Some(FnArg::Receiver(r)) => Some(r),
+        _ => None,
+    }
+}
+
+/// A call of `path` with `args`, spanned at the path so that rustc's errors
+/// about a mismatched signature point at it. In a method, a bare name is
+/// another method: `Self::name`.
+pub(crate) fn call(func: &ItemFn, path: &syn::Path, args: &[TokenStream]) -> TokenStream {
+    let span = path.span();
+    match (receiver(func), path.get_ident()) {
+        (Some(_), Some(name)) => quote_spanned!(span=> Self::#name(#(#args),*)),
+        _ => quote_spanned!(span=> #path(#(#args),*)),
+    }
+}
+
+/// The arguments for a diagnoser: `first` (the error), then every argument
+/// by shared reference (after the receiver, in a method).
+pub(crate) fn by_reference(func: &ItemFn, first: TokenStream) -> Vec<TokenStream> {
+    let mut args: Vec<TokenStream> = receiver(func).map(|_| quote!(&*self)).into_iter().collect();
+    args.push(first);
+    for (name, ty) in argument_names(func) {
+        args.push(match ty {
+            Type::Reference(_) => quote!(&*#name),
+            _ => quote!(&#name),
+        });
+    }
+    args
+}
+
+/// The arguments for a fallback tier: the call's own, copied (`Clone`) or
+/// reborrowed where a later tier needs them, moved into the `last`.
+pub(crate) fn passed_again(func: &ItemFn, rt: &TokenStream, last: bool) -> Vec<TokenStream> {
+    let mut args = Vec::new();
+    if let Some(r) = receiver(func) {
+        let unique = r.reference.as_ref().is_some_and(|_| r.mutability.is_some());
+        args.push(if unique && !last {
+            quote!(&mut *self)
+        } else {
+            quote!(self)
+        });
+    }
+    for (name, ty) in argument_names(func) {
+        args.push(match ty {
+            Type::Reference(r) if r.mutability.is_some() && !last => quote!(&mut *#name),
+            Type::Reference(_) => quote!(#name),
+            _ if last => quote!(#name),
+            _ => quote_spanned!(ty.span()=> #rt::AttemptArg::fresh(&#name)),
+        });
+    }
+    args
 }

@@ -6,6 +6,8 @@
 mod args;
 mod circuit_breaker;
 mod expand;
+mod fallback;
+mod heal;
 mod item;
 mod retry;
 mod timeout;
@@ -235,6 +237,109 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::CircuitBreaker, args.into(), item.into()).into()
+}
+
+/// Calls alternatives in order when the function fails, with the same
+/// arguments, and returns the first success: primary → secondary →
+/// tertiary.
+///
+/// ```
+/// use resilient::{fallback, retry};
+///
+/// async fn claude(receipt: &[u8]) -> std::io::Result<String> {
+///     Err(std::io::ErrorKind::ConnectionRefused.into()) // down too
+/// }
+/// async fn local_ocr(receipt: &[u8]) -> std::io::Result<String> {
+///     Ok(format!("{} bytes, read locally", receipt.len()))
+/// }
+///
+/// #[fallback(claude = 0.015, local_ocr = 0.001, cost = 0.03)]
+/// #[retry(max = 1, backoff = "10ms")]
+/// async fn gpt4_vision(receipt: &[u8]) -> std::io::Result<String> {
+///     Err(std::io::ErrorKind::ConnectionReset.into())
+/// }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// assert_eq!(gpt4_vision(b"jpeg").await.unwrap(), "4 bytes, read locally");
+/// let chain = resilient::fallback::get("gpt4_vision").unwrap();
+/// assert_eq!(chain.tiers[2].served, 1);
+/// assert_eq!(chain.spent(), 0.001);
+/// # }
+/// ```
+///
+/// - Alternatives are paths to `async fn`s with the same parameters and
+///   output; in a method, a bare name is another method of `Self`. A
+///   mismatched signature is a type error at the alternative's name.
+/// - Each tier gets the call's arguments again: references and `&mut`
+///   (reborrowed) as they are; owned arguments are cloned for every tier but
+///   the last, which takes the original, so they must be `Clone`.
+/// - The primary is the function with its other attributes: the fallback
+///   runs only once its retries, breaker and heal rounds are exhausted.
+/// - `when = path`: a `fn(&E) -> bool` deciding which errors move on to the
+///   next tier (default: all). When every tier fails, the last error is
+///   returned.
+/// - `name = cost` gives a tier's cost per call served (`cost = 0.03` the
+///   primary's), so [`fallback::get`] reports spending, as the tutorial's
+///   cost table does. Every tier failure is a `tracing` warning.
+///
+/// [`fallback::get`]: ../resilient/fallback/fn.get.html
+#[proc_macro_attribute]
+pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::Fallback, args.into(), item.into()).into()
+}
+
+/// On failure, asks a diagnoser what went wrong; it may run a remedy
+/// (re-encode a file, refresh a token, reconnect, clean up an image) and
+/// decides: retry now, retry after a delay, or give up. Then the body runs
+/// again, up to `max` heal rounds.
+///
+/// ```
+/// use resilient::{self_heal, Heal};
+///
+/// #[derive(Debug)]
+/// enum OcrError { PoorImage, Encoding }
+/// # impl std::fmt::Display for OcrError {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+/// # }
+///
+/// async fn diagnose(error: &OcrError, image: &Vec<u8>) -> Heal {
+///     match error {
+///         OcrError::PoorImage => Heal::Retry, // e.g. preprocess the image first
+///         OcrError::Encoding => Heal::GiveUp,
+///     }
+/// }
+///
+/// #[self_heal(diagnoser = diagnose, max = 2)]
+/// async fn read_receipt(image: Vec<u8>) -> Result<String, OcrError> {
+///     static TRIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+///     match TRIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+///         0 => Err(OcrError::PoorImage),
+///         _ => Ok(format!("{} bytes read", image.len())),
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// assert_eq!(read_receipt(vec![0; 3]).await.unwrap(), "3 bytes read");
+/// assert_eq!(resilient::heal::get("read_receipt").unwrap().healed, 1);
+/// # }
+/// ```
+///
+/// | argument | meaning | default |
+/// |---|---|---|
+/// | `diagnoser = path` | an `async fn(&E, &A, &B, ...) -> resilient::Heal`: the error, then each argument by reference (after `&self`, in a method, where a bare name is a method of `Self`) | required |
+/// | `max = N` | heal rounds at most | 2 |
+/// | `backoff = "100ms"` | wait before round n: `backoff × 2^n`, or longer if the diagnoser says `Heal::RetryAfter` | `"100ms"` |
+/// | `crate = "path"` | where `resilient` is | `"::resilient"` |
+///
+/// One remedy runs at a time per function: a call that fails while another
+/// call's remedy runs waits for it, then tries again without diagnosing, so
+/// ten failing callers do not reconnect ten times. Each diagnosis and its
+/// decision is a `tracing` event; [`heal::get`] counts heals attempted,
+/// joined, that worked, and given up. Stacked with `#[retry]`, each heal
+/// round runs the whole retry loop again.
+///
+/// [`heal::get`]: ../resilient/heal/fn.get.html
+#[proc_macro_attribute]
+pub fn self_heal(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::SelfHeal, args.into(), item.into()).into()
 }
 
 /// Bounds an `async fn` returning `Result<T, E>` in time: when the limit
