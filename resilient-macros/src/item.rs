@@ -235,6 +235,10 @@ fn receiver(func: &ItemFn) -> Option<&syn::Receiver> {
 /// another method: `Self::name`.
 pub(crate) fn call(func: &ItemFn, path: &syn::Path, args: &[TokenStream]) -> TokenStream {
     let span = path.span();
+    let args: Vec<TokenStream> = args
+        .iter()
+        .map(|a| respan_shallow(a.clone(), span))
+        .collect();
     match (receiver(func), path.get_ident()) {
         (Some(_), Some(name)) => quote_spanned!(span=> Self::#name(#(#args),*)),
         _ => quote_spanned!(span=> #path(#(#args),*)),
@@ -276,4 +280,19 @@ pub(crate) fn passed_again(func: &ItemFn, rt: &TokenStream, last: bool) -> Vec<T
         });
     }
     args
+}
+
+/// `tokens` with the spans of its top-level punctuation set to `span`, so
+/// that rustc's notes about an argument point at the callee; identifiers
+/// keep theirs, for hygiene.
+fn respan_shallow(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if !matches!(tt, proc_macro2::TokenTree::Ident(_)) {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
