@@ -44,10 +44,37 @@
 //!   function fails, and counts which tier served and what it cost.
 //! - [`#[self_heal]`](macro@self_heal): diagnoses a failure, runs a remedy,
 //!   and tries again.
+//! - [`batch`]: a list of inputs through an async function with bounded
+//!   concurrency, keeping what succeeded and what failed.
+//! - [`policy`] and [`executor`]: recovery settings loaded from a TOML file,
+//!   and tools run by name with them.
 //! - [`Transient`]: says which errors are worth retrying; derive it.
 //! - [`metrics`]: calls, successes, attempts and retries per function.
 //! - [`RetryPolicy`] and [`CircuitBreaker`]: the same engines without the
 //!   attributes.
+//!
+//! # One composition order
+//!
+//! Several attributes on one function always nest the same way, whatever the
+//! order they are written in:
+//!
+//! ```text
+//! #[fallback]        ┌──────────────────────────────────────────────────────┐
+//!                    │ primary ─ fails ─▶ alternative 1 ─ fails ─▶ alt. 2 … │
+//! #[self_heal]       │ ┌──────────────────────────────────────────────────┐ │
+//!                    │ │ round ─ fails ─▶ diagnose, remedy ─▶ round …     │ │
+//! #[retry]           │ │ ┌──────────────────────────────────────────────┐ │ │
+//!                    │ │ │ attempt ─ transient error ─▶ backoff ─▶ …     │ │ │
+//! #[circuit_breaker] │ │ │ ┌──────────────────────────────────────────┐ │ │ │
+//!                    │ │ │ │ admit or refuse (CircuitOpen); count     │ │ │ │
+//! #[timeout]         │ │ │ │ ┌──────────────────────────────────────┐ │ │ │ │
+//!                    │ │ │ │ │ the body, cut at the time limit      │ │ │ │ │
+//!                    └─┴─┴─┴─┴──────────────────────────────────────┴─┴─┴─┴─┘
+//! ```
+//!
+//! So the breaker sees every attempt and counts a timed-out one as a
+//! failure; the retries of one round all happen before a heal; and a
+//! fallback runs only when everything inside is exhausted.
 //!
 //! Every argument is checked when the code compiles: a misspelt key, a
 //! zero count or a duration like `"60x"` is a compile error at that token.

@@ -25,9 +25,11 @@ mod classify;
 mod context;
 mod counters;
 mod error;
+pub mod executor;
 pub mod fallback;
 pub mod heal;
 pub mod metrics;
+pub mod policy;
 #[doc(hidden)]
 pub mod private;
 pub mod retry;

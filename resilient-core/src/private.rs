@@ -12,6 +12,7 @@ use crate::context::Scoped;
 pub use crate::fallback;
 pub use crate::heal::{Heal, Healer};
 pub use crate::metrics::Metrics;
+pub use crate::policy;
 pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule, Step};
 pub use crate::timeout::observe;
 use crate::timeout::TimeLimit;

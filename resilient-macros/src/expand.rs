@@ -334,14 +334,23 @@ fn generate(
             let out_at_error =
                 Ident::new("__resilient_out", Span::mixed_site().located_at(err_span));
             let decide = quote_spanned!(err_span=> #rt_at_error::after(&mut #state, #out_at_error, #classify));
-            quote! {{
-                let #policy: &'static #rt::RetryPolicy = {
+            // A named policy is read on each call, so that a reloaded file
+            // applies to the next call; otherwise the policy is a constant.
+            let policy_value = match &retry.policy {
+                Some(named) => {
+                    let named = &named.value;
+                    quote!(&#rt::policy::retry_policy(#named))
+                }
+                None => quote! {{
                     static POLICY: #rt::RetryPolicy = match #config.build() {
                         ::core::result::Result::Ok(#policy) => #policy,
                         ::core::result::Result::Err(_) => ::core::panic!("invalid #[retry] policy"),
                     };
                     &POLICY
-                };
+                }},
+            };
+            quote! {{
+                let #policy: &#rt::RetryPolicy = #policy_value;
                 let mut #state = #rt::Retrying::new(#policy, #name, #some_metrics);
                 loop {
                     #(#rebinds)*

@@ -79,6 +79,7 @@ use expand::Kind;
 /// | `timeout_factor = 2.0` | growth of the per-attempt limit: 30 s, 60 s, 120 s | 1.0 |
 /// | `deadline = "2m"` | a budget for the whole call; no delay sleeps past it and the last attempt is cut at it | none |
 /// | `retry_if = path` | a `fn(&E) -> bool` deciding what is retried, instead of [`Transient`] | |
+/// | `policy = "ocr"` | take every setting from the loaded policy file's `[ocr.retry]`, read on each call (see [`policy`]); not with the settings above | |
 /// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient"` |
 ///
 /// Through a re-export, write `crate = "my_crate::reexport"` on the
@@ -112,8 +113,9 @@ use expand::Kind;
 ///
 /// # Stacking
 /// Our attributes on one function compose in one order, whatever the order
-/// written: `retry(circuit_breaker(timeout(body)))`. The timeout bounds each
-/// attempt, and the breaker sees each attempt; an attempt it refuses fails
+/// written: `fallback(self_heal(retry(circuit_breaker(timeout(body)))))`
+/// (the picture is in the crate docs). The timeout bounds each attempt, and
+/// the breaker sees each attempt; an attempt it refuses fails
 /// with [`CircuitOpen`], whose wait until the next probe is a `Retry-After`:
 /// the retry sleeps through the cooldown when that fits `max_delay` and the
 /// `deadline`, and gives up at once when it does not.
@@ -127,6 +129,7 @@ use expand::Kind;
 /// [`Transient`]: ../resilient/trait.Transient.html
 /// [`Transient::retry_after`]: ../resilient/trait.Transient.html#method.retry_after
 /// [`CircuitOpen`]: ../resilient/struct.CircuitOpen.html
+/// [`policy`]: ../resilient/policy/index.html
 /// [`attempt()`]: ../resilient/fn.attempt.html
 /// [`metrics`]: ../resilient/metrics/index.html
 #[proc_macro_attribute]
@@ -216,8 +219,9 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `retry_after`, which a `#[retry]` above the breaker honours.
 ///
 /// # Stacking
-/// `retry(circuit_breaker(timeout(body)))`, whatever the order written:
-/// the breaker sees each attempt, and a timed-out attempt is a failure.
+/// `fallback(self_heal(retry(circuit_breaker(timeout(body)))))`, whatever
+/// the order written: the breaker sees each attempt, and a timed-out attempt
+/// is a failure.
 ///
 /// # Metrics and tracing
 /// Every transition is a `tracing` event under the target `resilient` with a

@@ -22,6 +22,7 @@ const SCHEMA: Schema = Schema {
         "timeout_factor",
         "deadline",
         "retry_if",
+        "policy",
         "crate",
     ],
 };
@@ -62,6 +63,8 @@ pub(crate) struct RetryArgs {
     timeout_factor: Option<Spanned<f64>>,
     pub(crate) deadline: Option<Spanned<Duration>>,
     pub(crate) retry_if: Option<Path>,
+    /// `policy = "ocr"`: the settings come from the loaded policy file.
+    pub(crate) policy: Option<Spanned<String>>,
     pub(crate) krate: Option<Path>,
     /// Every key written, valid or not: a check across keys stays quiet
     /// about a key whose own value was refused.
@@ -121,6 +124,7 @@ impl RetryArgs {
                 }
                 "deadline" => args::duration(arg).map(|v| out.deadline = Some(v)),
                 "retry_if" => args::path(arg).map(|v| out.retry_if = Some(v)),
+                "policy" => args::string(arg, "\"ocr\"").map(|v| out.policy = Some(v)),
                 "crate" => args::crate_path(arg).map(|v| out.krate = Some(v)),
                 _ => unreachable!("every key of the schema is handled"),
             };
@@ -134,6 +138,22 @@ impl RetryArgs {
 
     /// Checks across arguments.
     fn check(&self, errors: &mut Errors) {
+        if let Some(policy) = &self.policy {
+            for key in self
+                .written
+                .iter()
+                .filter(|k| !matches!(**k, "policy" | "retry_if" | "crate"))
+            {
+                errors.add_at(
+                    policy.span,
+                    format!(
+                        "`policy = \"{}\"` takes every retry setting from the policy file, so `{key}` cannot be \
+                         set here too; set it in the file, or drop `policy`",
+                        policy.value
+                    ),
+                );
+            }
+        }
         if let [_, second] = self.count_keys[..] {
             errors.add_at(
                 second,
@@ -208,8 +228,9 @@ impl RetryArgs {
     }
 
     /// Whether attempts run under a time limit, which needs `E: From<TimedOut>`.
+    /// A named policy may set one, so it always counts as timed.
     pub(crate) fn is_timed(&self) -> bool {
-        self.timeout.is_some() || self.deadline.is_some()
+        self.timeout.is_some() || self.deadline.is_some() || self.policy.is_some()
     }
 
     /// `RetryConfig::new().max_retries(..)...`: only the settings given.

@@ -176,6 +176,11 @@ impl RetryConfig {
         self
     }
 
+    /// The first delay.
+    pub const fn backoff_base(&self) -> Duration {
+        self.backoff
+    }
+
     /// Checks the settings and makes the policy.
     ///
     /// # Errors
@@ -236,6 +241,11 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The policy of [`RetryConfig::new`]'s defaults.
+    pub const DEFAULT: RetryPolicy = RetryPolicy {
+        config: RetryConfig::new(),
+    };
+
     /// Retries after the first attempt.
     pub const fn max_retries(&self) -> u32 {
         self.config.max_retries
