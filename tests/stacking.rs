@@ -260,4 +260,8 @@ async fn the_full_stack_in_any_written_order() {
     assert_eq!((breaker.calls, breaker.failures), (4, 4));
     let chain = resilient::fallback::get("full_stack").unwrap();
     assert_eq!((chain.tiers[0].failures, chain.tiers[1].served), (1, 1));
+    // One call, served: counted once, whatever ran inside it.
+    let m = resilient::metrics::get("full_stack").unwrap();
+    assert_eq!((m.calls, m.successes, m.failures), (1, 1, 0));
+    assert_eq!((m.attempts, m.retries, m.timeouts), (3, 2, 4));
 }

@@ -11,7 +11,9 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/circuit_breaker/*.rs");
+    t.compile_fail("tests/ui/fallback/*.rs");
     t.compile_fail("tests/ui/retry/*.rs");
+    t.compile_fail("tests/ui/self_heal/*.rs");
     t.compile_fail("tests/ui/timeout/*.rs");
     t.compile_fail("tests/ui/transient/*.rs");
 }

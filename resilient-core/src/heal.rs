@@ -113,42 +113,51 @@ impl Healer {
     /// started, joins it without diagnosing. Returns the delay before the
     /// next attempt (`backoff × 2^round`, or longer if the diagnoser asks),
     /// or `None` to give up.
-    pub async fn heal<E: Display>(
+    pub fn heal<D: Future<Output = Heal>>(
         &'static self,
         seen: u64,
         round: u32,
         max: u32,
         backoff: Duration,
-        error: &E,
-        diagnose: impl Future<Output = Heal>,
-    ) -> Option<Duration> {
+        error: &dyn Display,
+        diagnose: D,
+    ) -> impl Future<Output = Option<Duration>> + use<D> {
         if !self.registered.load(Relaxed) && !self.registered.swap(true, Relaxed) {
             healers().push(self);
         }
-        if round >= max {
+        // The error is logged here, before any wait, so that the future
+        // does not hold it (and is `Send` whatever the error type).
+        let spent = round >= max;
+        if spent {
             self.gave_up.fetch_add(1, Relaxed);
             tracing::warn!(target: "resilient", function = self.name, rounds = round, error = %error, "self-healing gave up: no rounds left");
-            return None;
+        } else {
+            tracing::info!(target: "resilient", function = self.name, round, error = %error, "call failed; healing");
         }
         let backoff = backoff.saturating_mul(2u32.saturating_pow(round));
-        let _slot = self.remedy.lock().await;
-        if self.generation.load(Acquire) != seen {
-            // Another call's remedy ran meanwhile: try again, as it did.
-            self.joined.fetch_add(1, Relaxed);
-            tracing::debug!(target: "resilient", function = self.name, "joined a remedy run by another call");
-            return Some(backoff);
-        }
-        self.diagnosed.fetch_add(1, Relaxed);
-        tracing::info!(target: "resilient", function = self.name, round, error = %error, "diagnosing");
-        let decision = diagnose.await;
-        self.generation.fetch_add(1, Release);
-        tracing::info!(target: "resilient", function = self.name, round, ?decision, "diagnosed");
-        match decision {
-            Heal::Retry => Some(backoff),
-            Heal::RetryAfter(wait) => Some(wait.max(backoff)),
-            Heal::GiveUp => {
-                self.gave_up.fetch_add(1, Relaxed);
-                None
+        async move {
+            if spent {
+                return None;
+            }
+            let _slot = self.remedy.lock().await;
+            if self.generation.load(Acquire) != seen {
+                // Another call's remedy ran meanwhile: try again, as it did.
+                self.joined.fetch_add(1, Relaxed);
+                tracing::debug!(target: "resilient", function = self.name, "joined a remedy run by another call");
+                return Some(backoff);
+            }
+            self.diagnosed.fetch_add(1, Relaxed);
+            tracing::info!(target: "resilient", function = self.name, round, "diagnosing");
+            let decision = diagnose.await;
+            self.generation.fetch_add(1, Release);
+            tracing::info!(target: "resilient", function = self.name, round, ?decision, "diagnosed");
+            match decision {
+                Heal::Retry => Some(backoff),
+                Heal::RetryAfter(wait) => Some(wait.max(backoff)),
+                Heal::GiveUp => {
+                    self.gave_up.fetch_add(1, Relaxed);
+                    None
+                }
             }
         }
     }

@@ -19,7 +19,7 @@ use crate::timeout::TimeLimit;
 pub use crate::{ByTransient, CircuitOpen, RetryIf, TimedOut, Transient};
 
 use std::fmt::Display;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ use crate::Classify;
 /// The error types `#[retry]` can log: those with `Display`. It exists for
 /// its message.
 #[diagnostic::on_unimplemented(
-    message = "`#[retry]` logs each failure, but `{Self}` does not implement `std::fmt::Display`",
+    message = "`#[retry]`, `#[self_heal]` and `#[fallback]` log each failure, but `{Self}` does not implement `std::fmt::Display`",
     label = "this error type needs `Display`",
     note = "implement `std::fmt::Display` for `{Self}` (thiserror's `#[error(\"...\")]` does it)"
 )]
@@ -223,4 +223,43 @@ pub fn fallback_settle<T, E: Loggable>(
 #[inline]
 pub fn fallback_when<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
     predicate
+}
+
+/// The futures a fallback tier may return: it must be an `async fn`. It
+/// exists for its message.
+#[diagnostic::on_unimplemented(
+    message = "a `#[fallback]` alternative must be an `async fn`, but this call returns `{Self}`",
+    label = "not an `async fn`"
+)]
+pub trait Tier: IntoFuture {}
+
+impl<F: IntoFuture> Tier for F {}
+
+/// `#[fallback]`: one alternative's call, checked once, at its name.
+#[inline]
+pub fn tier<F: Tier>(call: F) -> F::IntoFuture {
+    call.into_future()
+}
+
+/// The futures a diagnoser may return: `Heal`. It exists for its message.
+#[diagnostic::on_unimplemented(
+    message = "a `#[self_heal]` diagnoser must be an `async fn` returning `resilient::Heal`, \
+               but this call returns `{Self}`",
+    label = "not an `async fn` returning `Heal`"
+)]
+pub trait Diagnosis: IntoFuture<Output = Heal> {}
+
+impl<F: IntoFuture<Output = Heal>> Diagnosis for F {}
+
+/// `#[self_heal]`: the diagnoser's call, checked once, at its path.
+#[inline]
+pub fn diagnosis<F: Diagnosis>(call: F) -> F::IntoFuture {
+    call.into_future()
+}
+
+/// `#[self_heal]`: the error as the healer logs it, with a message for an
+/// error type without `Display`.
+#[inline]
+pub fn loggable<E: Loggable>(error: &E) -> &dyn Display {
+    error
 }

@@ -400,14 +400,14 @@ pub(crate) fn choice<T: Copy>(arg: &Arg, choices: &[(&str, T)]) -> syn::Result<S
     }
 }
 
-/// `key = path::to::item`.
-pub(crate) fn path(arg: &Arg) -> syn::Result<Path> {
+/// `key = path::to::item`; `example` names a typical function.
+pub(crate) fn path(arg: &Arg, example: &str) -> syn::Result<Path> {
     let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    match require_value(arg, "path::to::fn")? {
+    match require_value(arg, example)? {
         Expr::Path(p) if p.qself.is_none() => Ok(p.path.clone()),
-        other => Err(syn::Error::new(
-            other.span(),
-            format!("`{key}` must be a path to a function, as in `{key} = is_retryable`"),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` must be a path to a function, as in `{key} = {example}`"),
         )),
     }
 }

@@ -101,7 +101,7 @@ impl BreakerArgs {
                 "cooldown_jitter" => {
                     args::fraction(arg, true).map(|v| out.cooldown_jitter = Some(v))
                 }
-                "record_if" => args::path(arg).map(|v| out.record_if = Some(v)),
+                "record_if" => args::path(arg, "is_outage").map(|v| out.record_if = Some(v)),
                 "name" => args::string(arg, "\"ocr\"").map(|v| out.name = Some(v)),
                 "key" => args::expr(arg, "host").map(|v| out.key = Some(v)),
                 "max_keys" => args::positive_int(arg).map(|v| out.max_keys = Some(v)),

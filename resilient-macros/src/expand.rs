@@ -309,13 +309,22 @@ fn generate(
     // arguments are bound afresh by the innermost layer that runs the body
     // again: retry per attempt, else self_heal per round, else fallback for
     // the primary.
+    // With a heal round or a fallback, the call is counted once, around
+    // everything; the retry loop inside counts only retries and timeouts.
+    let outer_counts = layers.heal.is_some() || layers.fallback.is_some();
     let mut body = match &layers.retry {
+        None if outer_counts => quote!(#call.await),
         None => quote!(#rt::observe(#metrics, #call).await),
         Some(retry) => {
             let policy = Ident::new("__resilient_policy", Span::mixed_site());
             let state = Ident::new("__resilient_call", Span::mixed_site());
             let out = Ident::new("__resilient_out", Span::mixed_site());
             let config = retry.config(rt);
+            let without_outcomes = if outer_counts {
+                quote!(.without_outcomes())
+            } else {
+                quote!()
+            };
             let attempt = if retry.is_timed() {
                 let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
                 quote!(#rt::attempt_timed(&mut #state, #convert, #call))
@@ -351,7 +360,7 @@ fn generate(
             };
             quote! {{
                 let #policy: &#rt::RetryPolicy = #policy_value;
-                let mut #state = #rt::Retrying::new(#policy, #name, #some_metrics);
+                let mut #state = #rt::Retrying::new(#policy, #name, #some_metrics) #without_outcomes;
                 loop {
                     #(#rebinds)*
                     let #out = #attempt.await;
@@ -378,11 +387,23 @@ fn generate(
         let error = Ident::new("__resilient_error", Span::mixed_site());
         let max = h.max;
         let backoff = args::Setters::new(rt).duration_tokens(h.backoff);
-        let diagnose = item::call(
+        let diagnoser = &h.diagnoser;
+        let call = item::call(
             &func,
-            &h.diagnoser,
+            diagnoser,
             &item::by_reference(&func, quote!(&#error)),
         );
+        let rt_at_diagnoser = item::respan(rt.clone(), diagnoser.span());
+        let diagnose = quote_spanned!(diagnoser.span()=> #rt_at_diagnoser::diagnosis(#call));
+        // The error as logged, at `E`, where a missing `Display` is
+        // reported; the heal at the diagnoser, where a wrong diagnoser's
+        // error already is.
+        let error_at_e = Ident::new("__resilient_error", Span::mixed_site().located_at(err_span));
+        let logged = quote_spanned!(err_span=> #rt_at_error::loggable(&#error_at_e));
+        let heal = quote_spanned!(diagnoser.span()=>
+            #healer.heal(#seen, #round, #max, #backoff, #logged, #diagnose).await
+        );
+
         body = quote! {{
             let #healer: &'static #rt::Healer = {
                 static HEALER: #rt::Healer = #rt::Healer::new(#name);
@@ -398,9 +419,8 @@ fn generate(
                         break ::core::result::Result::Ok(#value);
                     }
                     ::core::result::Result::Err(#error) => {
-                        let #delay = #healer
-                            .heal(#seen, #round, #max, #backoff, &#error, #diagnose)
-                            .await;
+                        let #delay =
+                            #heal;
                         match #delay {
                             ::core::option::Option::Some(#delay) => {
                                 #round += 1;
@@ -445,16 +465,21 @@ fn generate(
                 &alt.path,
                 &item::passed_again(&func, rt, i + 1 == last),
             );
+            let span = alt.path.span();
+            let rt_at_tier = item::respan(rt.clone(), span);
+            // The whole expression at the alternative's name, so that a
+            // mismatched output is reported there too.
+            let call = quote_spanned!(span=> #rt_at_tier::tier(#call).await);
             let settle = quote_spanned!(err_span=> #rt_at_error::fallback_settle(#tiers, #i + 1, &#out, #when));
             tiers_code.push(if i + 1 == last {
                 quote! {
-                    let #out: #nameable = #call.await;
+                    let #out: #nameable = #call;
                     #settle;
                     #out
                 }
             } else {
                 quote! {
-                    let #out: #nameable = #call.await;
+                    let #out: #nameable = #call;
                     if !#settle {
                         break #label #out;
                     }
@@ -477,6 +502,10 @@ fn generate(
                 #(#tiers_code)*
             }
         }};
+    }
+
+    if outer_counts {
+        body = quote!(#rt::observe(#metrics, async { #body }).await);
     }
 
     let ItemFn {

@@ -31,19 +31,33 @@ impl FallbackArgs {
     pub(crate) fn parse(list: &[Arg], span: Span, errors: &mut Errors) -> FallbackArgs {
         let mut out = FallbackArgs::default();
         let mut seen: Vec<String> = Vec::new();
+        // Alternatives written, valid or not: "needs at least one" only
+        // when there were none at all.
+        let mut written = 0;
         for arg in list {
             let key = arg.key.as_ref().map(|k| k.to_string());
             let result = match (key.as_deref(), &arg.value) {
-                (Some("when"), _) => args::path(arg).map(|p| out.when = Some(p)),
-                (Some("cost"), _) => {
-                    cost(arg.value.as_ref(), arg.span(), "cost").map(|c| out.cost = c)
-                }
+                (Some("when"), _) => args::path(arg, "is_outage").map(|p| out.when = Some(p)),
+                (Some("cost"), None) => Err(syn::Error::new(
+                    arg.span(),
+                    "`cost` needs a value: `cost = 0.03`, the primary's cost per call served",
+                )),
+                (Some("cost"), Some(v)) => cost(v, "`cost`", "cost = 0.03").map(|c| out.cost = c),
                 (Some("crate"), _) => args::crate_path(arg).map(|p| out.krate = Some(p)),
                 // `claude` or `claude = 0.05`.
-                (Some(_), value) => {
+                (Some(name), value) => {
+                    written += 1;
                     let path = Path::from(arg.key.clone().unwrap());
-                    cost(value.as_ref(), arg.span(), "a tier's cost")
-                        .map(|cost| out.alternatives.push(Alternative { path, cost }))
+                    let cost = match value {
+                        None => Ok(0.0),
+                        Some(v) => cost(
+                            v,
+                            &format!("the cost of `{name}`"),
+                            &format!("{name} = 0.05"),
+                        )
+                        .map_err(|e| with_did_you_mean(e, name)),
+                    };
+                    cost.map(|cost| out.alternatives.push(Alternative { path, cost }))
                 }
                 // `ocr::claude`, or `ocr::claude = 0.05`.
                 (
@@ -52,24 +66,41 @@ impl FallbackArgs {
                         qself: None, path, ..
                     })),
                 ) => {
+                    written += 1;
                     out.alternatives.push(Alternative {
                         path: path.clone(),
                         cost: 0.0,
                     });
                     Ok(())
                 }
-                (None, Some(Expr::Assign(ExprAssign { left, right, .. }))) => match &**left {
-                    Expr::Path(ExprPath {
-                        qself: None, path, ..
-                    }) => cost(Some(right), right.span(), "a tier's cost").map(|cost| {
-                        out.alternatives.push(Alternative {
-                            path: path.clone(),
-                            cost,
-                        })
-                    }),
-                    other => Err(not_a_path(other.span())),
-                },
-                (None, other) => Err(not_a_path(other.as_ref().map_or(arg.span(), |e| e.span()))),
+                (None, Some(Expr::Assign(ExprAssign { left, right, .. }))) => {
+                    written += 1;
+                    match &**left {
+                        Expr::Path(ExprPath {
+                            qself: None, path, ..
+                        }) => {
+                            let name = quote::ToTokens::to_token_stream(path)
+                                .to_string()
+                                .replace(' ', "");
+                            cost(
+                                right,
+                                &format!("the cost of `{name}`"),
+                                &format!("{name} = 0.05"),
+                            )
+                            .map(|cost| {
+                                out.alternatives.push(Alternative {
+                                    path: path.clone(),
+                                    cost,
+                                })
+                            })
+                        }
+                        other => Err(not_a_path(other.span())),
+                    }
+                }
+                (None, other) => {
+                    written += 1;
+                    Err(not_a_path(other.as_ref().map_or(arg.span(), |e| e.span())))
+                }
             };
             if let Err(e) = result {
                 errors.push(e);
@@ -97,7 +128,7 @@ impl FallbackArgs {
             }
             names.push(name);
         }
-        if out.alternatives.is_empty() {
+        if written == 0 {
             errors.add_at(
                 span,
                 "`#[fallback]` needs at least one alternative to call when this function fails, \
@@ -122,9 +153,9 @@ fn not_a_path(span: Span) -> syn::Error {
     )
 }
 
-/// A cost: absent (0), or a number at least 0.
-fn cost(value: Option<&Expr>, span: Span, what: &str) -> syn::Result<f64> {
-    let Some(expr) = value else { return Ok(0.0) };
+/// A cost: a finite number, at least 0. `what` names it in messages and
+/// `example` shows one.
+fn cost(expr: &Expr, what: &str, example: &str) -> syn::Result<f64> {
     let n = match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Float(f), ..
@@ -139,9 +170,9 @@ fn cost(value: Option<&Expr>, span: Span, what: &str) -> syn::Result<f64> {
             ))
         }
         _ => {
-            return Err(syn::Error::new(
-                span,
-                format!("{what} must be a number, as in `claude = 0.05`"),
+            return Err(syn::Error::new_spanned(
+                expr,
+                format!("{what} must be a number, as in `{example}`"),
             ))
         }
     };
@@ -152,4 +183,18 @@ fn cost(value: Option<&Expr>, span: Span, what: &str) -> syn::Result<f64> {
         ));
     }
     Ok(n)
+}
+
+/// An alternative whose "cost" is not a number may be a misspelt option.
+fn with_did_you_mean(e: syn::Error, name: &str) -> syn::Error {
+    match OPTIONS
+        .iter()
+        .find(|o| strsim::damerau_levenshtein(o, name) <= 2)
+    {
+        Some(option) => syn::Error::new(
+            e.span(),
+            format!("{e}; or did you mean the option `{option}`?"),
+        ),
+        None => e,
+    }
 }

@@ -29,7 +29,10 @@ impl HealArgs {
         let mut backoff: Option<Spanned<Duration>> = None;
         let mut krate = None;
         let mut diagnoser_written = false;
-        for (key, arg) in SCHEMA.check(list, errors) {
+        let known = SCHEMA.check(list, errors);
+        // A misspelt or positional diagnoser is already reported.
+        let all_understood = known.len() == list.len() && known.iter().all(|(k, _)| !k.is_empty());
+        for (key, arg) in known {
             let result = match key {
                 "" => Err(syn::Error::new(
                     arg.span(),
@@ -38,7 +41,7 @@ impl HealArgs {
                 )),
                 "diagnoser" => {
                     diagnoser_written = true;
-                    args::path(arg).map(|p| diagnoser = Some(p))
+                    args::path(arg, "diagnose").map(|p| diagnoser = Some(p))
                 }
                 "max" => args::positive_int(arg).map(|v| max = Some(v)),
                 "backoff" => args::duration(arg).map(|v| backoff = Some(v)),
@@ -49,7 +52,7 @@ impl HealArgs {
                 errors.push(e);
             }
         }
-        if !diagnoser_written {
+        if !diagnoser_written && all_understood {
             errors.add_at(
                 span,
                 "`#[self_heal]` needs a diagnoser: `#[self_heal(diagnoser = diagnose)]`, an async fn \

@@ -144,10 +144,14 @@ pub(crate) fn per_attempt_arguments(
                     && (r.colon_token.is_none()
                         || matches!(&*r.ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")));
                 if by_value {
+                    let why = match attribute {
+                        "fallback" => "calls each alternative with the same arguments",
+                        _ => "runs the body more than once",
+                    };
                     errors.add(
                         r.self_token,
                         format!(
-                            "`#[{attribute}]` runs the body more than once, so it cannot take `self` by value; \
+                            "`#[{attribute}]` {why}, so it cannot take `self` by value; \
                              take `&self` or `&mut self`"
                         ),
                     );
@@ -230,15 +234,13 @@ fn receiver(func: &ItemFn) -> Option<&syn::Receiver> {
     }
 }
 
-/// A call of `path` with `args`, spanned at the path so that rustc's errors
-/// about a mismatched signature point at it. In a method, a bare name is
-/// another method: `Self::name`.
+/// A call of `path` with `args`, all of it placed at the path (keeping each
+/// token's name resolution), so that rustc's errors about a mismatched
+/// signature point at the path. In a method, a bare name is another method:
+/// `Self::name`.
 pub(crate) fn call(func: &ItemFn, path: &syn::Path, args: &[TokenStream]) -> TokenStream {
     let span = path.span();
-    let args: Vec<TokenStream> = args
-        .iter()
-        .map(|a| respan_shallow(a.clone(), span))
-        .collect();
+    let args: Vec<TokenStream> = args.iter().map(|a| relocate(a.clone(), span)).collect();
     match (receiver(func), path.get_ident()) {
         (Some(_), Some(name)) => quote_spanned!(span=> Self::#name(#(#args),*)),
         _ => quote_spanned!(span=> #path(#(#args),*)),
@@ -282,15 +284,18 @@ pub(crate) fn passed_again(func: &ItemFn, rt: &TokenStream, last: bool) -> Vec<T
     args
 }
 
-/// `tokens` with the spans of its top-level punctuation set to `span`, so
-/// that rustc's notes about an argument point at the callee; identifiers
-/// keep theirs, for hygiene.
-fn respan_shallow(tokens: TokenStream, span: Span) -> TokenStream {
+/// `tokens` at the location of `span`, each keeping its own name
+/// resolution (hygiene).
+fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tt| {
-            if !matches!(tt, proc_macro2::TokenTree::Ident(_)) {
-                tt.set_span(span);
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), relocate(g.stream(), span));
+                group.set_span(g.span().located_at(span));
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(tt.span().located_at(span));
             }
             tt
         })

@@ -123,7 +123,7 @@ impl RetryArgs {
                     args::float_at_least(arg, 1.0).map(|v| out.timeout_factor = Some(v))
                 }
                 "deadline" => args::duration(arg).map(|v| out.deadline = Some(v)),
-                "retry_if" => args::path(arg).map(|v| out.retry_if = Some(v)),
+                "retry_if" => args::path(arg, "is_retryable").map(|v| out.retry_if = Some(v)),
                 "policy" => args::string(arg, "\"ocr\"").map(|v| out.policy = Some(v)),
                 "crate" => args::crate_path(arg).map(|v| out.krate = Some(v)),
                 _ => unreachable!("every key of the schema is handled"),

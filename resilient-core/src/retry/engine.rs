@@ -77,6 +77,9 @@ pub struct Retrying<'p> {
     attempt: Attempt,
     previous_delay: Duration,
     deadline: Option<Instant>,
+    /// Whether to count the call's outcome in `metrics` (not when an outer
+    /// layer, a heal round or a fallback, counts the call once).
+    outcomes: bool,
 }
 
 impl<'p> Retrying<'p> {
@@ -101,7 +104,17 @@ impl<'p> Retrying<'p> {
                 .config
                 .deadline
                 .and_then(|d| Instant::now().checked_add(d)),
+            outcomes: true,
         }
+    }
+
+    /// Counts retries and timeouts but not the call's outcome, which an
+    /// outer layer counts once (a `#[self_heal]` round or a `#[fallback]`
+    /// runs the retry loop as one part of a call).
+    #[doc(hidden)]
+    pub fn without_outcomes(mut self) -> Self {
+        self.outcomes = false;
+        self
     }
 
     /// The attempt about to run or running.
@@ -171,7 +184,7 @@ impl<'p> Retrying<'p> {
     {
         match out {
             Ok(value) => {
-                if let Some(m) = self.metrics {
+                if let (Some(m), true) = (self.metrics, self.outcomes) {
                     m.call_succeeded();
                 }
                 if self.attempt.is_retry() {
@@ -241,7 +254,7 @@ impl<'p> Retrying<'p> {
                 Some(delay)
             }
             Err(why) => {
-                if let Some(m) = self.metrics {
+                if let (Some(m), true) = (self.metrics, self.outcomes) {
                     m.call_failed();
                 }
                 tracing::warn!(

@@ -1,0 +1,12 @@
+use resilient::fallback;
+
+async fn claude(receipt: &str) -> std::io::Result<u32> {
+    Ok(receipt.len() as u32)
+}
+
+#[fallback(claude)]
+async fn fetch(receipt: &[u8]) -> std::io::Result<u32> {
+    Ok(receipt.len() as u32)
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use resilient::fallback;
+
+async fn claude() -> std::io::Result<u32> {
+    Ok(2)
+}
+
+fn is_busy(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::ResourceBusy
+}
+
+#[fallback(claude, wen = is_busy)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

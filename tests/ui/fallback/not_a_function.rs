@@ -1,0 +1,10 @@
+use resilient::fallback;
+
+async fn claude() -> std::io::Result<u32> {
+    Ok(2)
+}
+
+#[fallback(claude)]
+struct Fetch;
+
+fn main() {}

@@ -1,0 +1,16 @@
+use resilient::fallback;
+
+struct Client;
+
+impl Client {
+    async fn backup(self) -> std::io::Result<u32> {
+        Ok(2)
+    }
+
+    #[fallback(backup)]
+    async fn fetch(self) -> std::io::Result<u32> {
+        Ok(1)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use resilient::fallback;
+
+async fn claude() -> std::io::Result<u32> {
+    Ok(2)
+}
+
+async fn local_ocr() -> std::io::Result<u32> {
+    Ok(3)
+}
+
+#[fallback(claude = "cheap", local_ocr)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use resilient::fallback;
+
+async fn claude() -> std::io::Result<u32> {
+    Ok(2)
+}
+
+#[fallback(claude, when)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use resilient::{self_heal, Heal};
+
+async fn diagnose(_error: &std::io::Error) -> Heal {
+    Heal::Retry
+}
+
+#[self_heal(diagnoser = diagnose, backoff = "100 furlongs")]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}

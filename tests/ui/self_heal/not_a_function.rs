@@ -1,0 +1,10 @@
+use resilient::{self_heal, Heal};
+
+async fn diagnose(_error: &std::io::Error) -> Heal {
+    Heal::Retry
+}
+
+#[self_heal(diagnoser = diagnose)]
+struct Fetch;
+
+fn main() {}

@@ -1,0 +1,13 @@
+use resilient::{self_heal, Heal};
+
+async fn diagnose(_error: &std::io::Error) -> Heal {
+    Heal::Retry
+}
+
+#[self_heal(diagnoser = diagnose)]
+#[self_heal(max = 3)]
+async fn fetch() -> std::io::Result<u32> {
+    Ok(1)
+}
+
+fn main() {}
