@@ -149,7 +149,10 @@ impl Healer {
             self.diagnosed.fetch_add(1, Relaxed);
             tracing::info!(target: "resilient", function = self.name, round, "diagnosing");
             let decision = diagnose.await;
-            self.generation.fetch_add(1, Release);
+            if decision != Heal::GiveUp {
+                // A remedy ran: calls that failed meanwhile just try again.
+                self.generation.fetch_add(1, Release);
+            }
             tracing::info!(target: "resilient", function = self.name, round, ?decision, "diagnosed");
             match decision {
                 Heal::Retry => Some(backoff),

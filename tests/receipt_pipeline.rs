@@ -1,0 +1,107 @@
+//! The receipt pipeline at scale against its real loopback HTTP server,
+//! with a high fault rate: every receipt ends as exactly one success or one
+//! failure, the client's figures agree with the server's log, and no
+//! idempotency key is charged twice.
+
+#[path = "../examples/receipt_pipeline/pipeline.rs"]
+#[allow(dead_code)]
+mod pipeline;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use pipeline::{Config, Quality};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_receipt_is_accounted_for_and_charged_at_most_once() {
+    let config = Config {
+        receipts: 2000,
+        seed: 11,
+        failure_rate: 0.5,
+        concurrency: 64,
+        outage: (Duration::from_millis(200), Duration::from_millis(700)),
+    };
+    let mut progress = 0;
+    let report = pipeline::run(&config, |p| {
+        assert_eq!(p.done, progress + 1);
+        progress = p.done;
+    })
+    .await;
+    assert_eq!(progress, config.receipts);
+
+    // Exactly one outcome per receipt.
+    let ids: Vec<u32> = report
+        .read
+        .iter()
+        .map(|(r, _)| r.id)
+        .chain(report.failed.iter().map(|(r, _)| r.id))
+        .collect();
+    assert_eq!(ids.len(), config.receipts);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), config.receipts);
+
+    // Only unreadable receipts fail: the local OCR serves the rest.
+    let corrupt: HashSet<u32> = pipeline::receipts(&config)
+        .into_iter()
+        .filter(|r| r.quality == Quality::Corrupt)
+        .map(|r| r.id)
+        .collect();
+    let failed: HashSet<u32> = report.failed.iter().map(|(r, _)| r.id).collect();
+    assert_eq!(failed, corrupt);
+
+    // The server charged each receipt that was read exactly once, and no
+    // other; late retries were answered without a second charge.
+    report.server.ledger(|l| {
+        assert!(
+            l.charges.values().all(|n| *n == 1),
+            "a key was charged twice"
+        );
+        let charged: HashSet<&String> = l.charges.keys().collect();
+        let read: HashSet<&String> = report.read.iter().map(|(r, _)| &r.key).collect();
+        assert_eq!(charged, read);
+        // Every tier the client says served a call answered it on the
+        // server: served calls never exceed the server's `200`s.
+        let chain = resilient::fallback::get("vision").unwrap();
+        for tier in &chain.tiers {
+            let server_ok = l.served.get(tier.name).copied().unwrap_or(0);
+            assert!(
+                tier.served <= server_ok,
+                "{}: {} > {server_ok}",
+                tier.name,
+                tier.served
+            );
+        }
+        assert_eq!(chain.served(), report.read.len() as u64);
+        println!(
+            "{} read, {} failed, {} charged, {} replays, served {:?}",
+            report.read.len(),
+            report.failed.len(),
+            l.charges.len(),
+            l.replays,
+            chain
+                .tiers
+                .iter()
+                .map(|t| (t.name, t.served))
+                .collect::<Vec<_>>()
+        );
+    });
+
+    // The function's figures count each receipt once.
+    let m = resilient::metrics::get("vision").unwrap();
+    assert_eq!(m.calls, config.receipts as u64);
+    assert_eq!(m.successes, report.read.len() as u64);
+}
+
+#[test]
+fn retry_after_reads_seconds_and_http_dates() {
+    assert_eq!(
+        pipeline::parse_retry_after("3"),
+        Some(Duration::from_secs(3))
+    );
+    let at = std::time::SystemTime::now() + Duration::from_secs(30);
+    let wait = pipeline::parse_retry_after(&httpdate::fmt_http_date(at)).unwrap();
+    assert!(
+        wait > Duration::from_secs(28) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
+    assert_eq!(pipeline::parse_retry_after("soon"), None);
+}
