@@ -133,9 +133,9 @@ async fn main() {
         m.avg_attempts()
     );
     println!(
-        "  retries        {:>6}  ({:.1}% retry rate)",
+        "  retries        {:>6}  ({:.2} per receipt)",
         m.retries,
-        m.retry_rate() * 100.0
+        m.retry_rate()
     );
     println!("  timeouts       {:>6}", m.timeouts);
     for (receipt, error) in &failed {

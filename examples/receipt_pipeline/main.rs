@@ -86,10 +86,10 @@ async fn main() {
     );
     println!("  failed          {:>5}", report.failed.len());
     println!(
-        "  vision attempts {:>5}  ({:.2} per receipt, {:.1}% retry rate)",
+        "  vision attempts {:>5}  ({:.2} per receipt, {:.2} retries per receipt)",
         m.attempts,
         m.avg_attempts(),
-        m.retry_rate() * 100.0
+        m.retry_rate()
     );
     println!("  timeouts        {:>5}", m.timeouts);
     println!("\n  vision breaker: opened {} times, {} calls refused; transitions from the first finished receipt on:", b.opened, b.rejections);
