@@ -212,61 +212,158 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
 //           match after(&mut call, out, &ByTransient) { Done(r) => break r, Retry(d) => sleep(d).await }
 //       }
 //   }
+/// What every layer's code needs.
+struct Context<'a> {
+    func: &'a ItemFn,
+    rt: &'a TokenStream,
+    /// The runtime's door at the user's error type, for bounds on `E`.
+    rt_at_error: TokenStream,
+    err_span: Span,
+    name: String,
+    metrics: Ident,
+    some_metrics: TokenStream,
+    nameable: TokenStream,
+}
+
 fn generate(
     func: ItemFn,
     layers: &Layers,
     rt: &TokenStream,
     rebinds: &[TokenStream],
 ) -> TokenStream {
-    let name = func.sig.ident.to_string();
     let err_span = item::error_span(&func);
-    let rt_at_error = item::respan(rt.clone(), err_span);
     // Items are not hygienic, so each static is named inside a block of its
     // own and reached through a (hygienic) local reference.
     let metrics = Ident::new("__resilient_metrics", Span::mixed_site());
-    let result = Ident::new("__resilient_result", Span::mixed_site());
-    let delay = Ident::new("__resilient_delay", Span::mixed_site());
-    let some_metrics = quote!(::core::option::Option::Some(#metrics));
-
-    let fake_return = Ident::new("__resilient_fake_return", Span::mixed_site());
-    let nameable = item::nameable_return(&func);
-    let block = &func.block;
-    // The unreachable `return` tells inference the body's type, which `?`
-    // and `return` in the body need (tracing-attributes does the same).
-    let mut call = quote! {
-        async {
-            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
-            if false {
-                let #fake_return: #nameable = loop {};
-                return #fake_return;
-            }
-            #block
-        }
+    let cx = Context {
+        func: &func,
+        rt,
+        rt_at_error: item::respan(TokenStream::clone(rt), err_span),
+        err_span,
+        name: func.sig.ident.to_string(),
+        some_metrics: quote!(::core::option::Option::Some(#metrics)),
+        metrics,
+        nameable: item::nameable_return(&func),
     };
 
+    let mut call = cx.body();
     if let Some(t) = &layers.timeout {
-        let nanos = t.limit.value.as_nanos() as u64;
-        let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
-        call = quote! {
-            #rt::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #convert, #call)
-        };
+        call = cx.timeout(t, call);
     }
-
     let mut setup = TokenStream::new();
     if let Some(b) = &layers.breaker {
+        (setup, call) = cx.breaker(b, call);
+    }
+    // Each layer below is a block whose value is the call's result. The
+    // arguments are bound afresh by the innermost layer that runs the body
+    // again: retry per attempt, else self_heal per round, else fallback for
+    // the primary. With a heal round or a fallback, the call is counted
+    // once, around everything; the retry loop inside counts only retries
+    // and timeouts.
+    let outer_counts = layers.heal.is_some() || layers.fallback.is_some();
+    let Context {
+        rt, metrics, name, ..
+    } = &cx;
+    let mut rebinds = rebinds;
+    let mut body = match &layers.retry {
+        None if outer_counts => quote!(#call.await),
+        None => quote!(#rt::observe(#metrics, #call).await),
+        Some(retry) => {
+            let body = cx.retry(retry, call, rebinds, outer_counts);
+            rebinds = &[];
+            body
+        }
+    };
+    if let Some(h) = &layers.heal {
+        body = cx.heal(h, body, rebinds);
+        rebinds = &[];
+    }
+    if let Some(f) = &layers.fallback {
+        body = cx.fallback(f, body, rebinds);
+    }
+    if outer_counts {
+        body = quote!(#rt::observe(#metrics, async { #body }).await);
+    }
+
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &func;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            let #metrics: &'static #rt::Metrics = {
+                static METRICS: #rt::Metrics = #rt::Metrics::new(#name, ::core::module_path!());
+                &METRICS
+            };
+            #setup
+            #body
+        }
+    }
+}
+
+impl Context<'_> {
+    /// The user's block as a future.
+    fn body(&self) -> TokenStream {
+        let Context { func, nameable, .. } = self;
+        let fake_return = Ident::new("__resilient_fake_return", Span::mixed_site());
+        let block = &func.block;
+        // The unreachable `return` tells inference the body's type, which `?`
+        // and `return` in the body need (tracing-attributes does the same).
+        quote! {
+            async {
+                #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+                if false {
+                    let #fake_return: #nameable = loop {};
+                    return #fake_return;
+                }
+                #block
+            }
+        }
+    }
+
+    /// `#[timeout]` around `call`.
+    fn timeout(&self, t: &TimeoutArgs, call: TokenStream) -> TokenStream {
+        let Context {
+            rt,
+            rt_at_error,
+            err_span,
+            name,
+            some_metrics,
+            ..
+        } = self;
+        let err_span = *err_span;
+        let nanos = t.limit.value.as_nanos() as u64;
+        let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
+        quote! {
+            #rt::timeout(#rt::Duration::from_nanos(#nanos), #name, #some_metrics, #convert, #call)
+        }
+    }
+
+    /// `#[circuit_breaker]` around `call`: the statements that find the
+    /// breaker, and the guarded call.
+    fn breaker(&self, b: &BreakerArgs, call: TokenStream) -> (TokenStream, TokenStream) {
+        let Context {
+            rt,
+            rt_at_error,
+            err_span,
+            name,
+            some_metrics,
+            ..
+        } = self;
+        let err_span = *err_span;
         let handle = Ident::new("__resilient_breaker", Span::mixed_site());
         let policy = b.config(rt);
-        let breaker_name = b.breaker_name(&name);
+        let breaker_name = b.breaker_name(name);
         let policy = quote! {
             match #policy.build() {
                 ::core::result::Result::Ok(#handle) => #handle,
                 ::core::result::Result::Err(_) => ::core::panic!("invalid #[circuit_breaker] policy"),
             }
         };
-        setup = match (&b.key, &b.name) {
+        let setup = match (&b.key, &b.name) {
             (Some(key), _) => {
                 let max_keys = b.max_keys();
-                let rt_at_key = item::respan(rt.clone(), key.span());
+                let rt_at_key = item::respan(TokenStream::clone(rt), key.span());
                 // The static is named so that no key expression can mean
                 // it (items are not hygienic); the call is spanned at the
                 // key, where rustc reports a missing `Hash`.
@@ -294,91 +391,105 @@ fn generate(
         };
         let record = match &b.record_if {
             Some(path) => {
-                let rt = item::respan(rt.clone(), path.span());
+                let rt = item::respan(TokenStream::clone(rt), path.span());
                 quote_spanned!(path.span()=> #rt::record_if(#path))
             }
             None => quote!(#rt::record_all),
         };
         let reject = quote_spanned!(err_span=> #rt_at_error::rejection());
-        call = quote! {
+        let call = quote! {
             #rt::breaker_call(&*#handle, #record, #some_metrics, #reject, #call)
         };
+        (setup, call)
     }
 
-    // Each layer below is a block whose value is the call's result. The
-    // arguments are bound afresh by the innermost layer that runs the body
-    // again: retry per attempt, else self_heal per round, else fallback for
-    // the primary.
-    // With a heal round or a fallback, the call is counted once, around
-    // everything; the retry loop inside counts only retries and timeouts.
-    let outer_counts = layers.heal.is_some() || layers.fallback.is_some();
-    let mut body = match &layers.retry {
-        None if outer_counts => quote!(#call.await),
-        None => quote!(#rt::observe(#metrics, #call).await),
-        Some(retry) => {
-            let policy = Ident::new("__resilient_policy", Span::mixed_site());
-            let state = Ident::new("__resilient_call", Span::mixed_site());
-            let out = Ident::new("__resilient_out", Span::mixed_site());
-            let config = retry.config(rt);
-            let without_outcomes = if outer_counts {
-                quote!(.without_outcomes())
-            } else {
-                quote!()
-            };
-            let attempt = if retry.is_timed() {
-                let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
-                quote!(#rt::attempt_timed(&mut #state, #convert, #call))
-            } else {
-                quote!(#state.attempt(#call))
-            };
-            let classify = match &retry.retry_if {
-                Some(path) => {
-                    let rt = item::respan(rt.clone(), path.span());
-                    quote_spanned!(path.span()=> &#rt::retry_if(#path))
+    /// `#[retry]`'s loop around `call`, binding `rebinds` per attempt.
+    fn retry(
+        &self,
+        retry: &RetryArgs,
+        call: TokenStream,
+        rebinds: &[TokenStream],
+        outer_counts: bool,
+    ) -> TokenStream {
+        let Context {
+            rt,
+            rt_at_error,
+            err_span,
+            name,
+            some_metrics,
+            ..
+        } = self;
+        let err_span = *err_span;
+        let result = Ident::new("__resilient_result", Span::mixed_site());
+        let delay = Ident::new("__resilient_delay", Span::mixed_site());
+        let policy = Ident::new("__resilient_policy", Span::mixed_site());
+        let state = Ident::new("__resilient_call", Span::mixed_site());
+        let out = Ident::new("__resilient_out", Span::mixed_site());
+        let config = retry.config(rt);
+        let without_outcomes = if outer_counts {
+            quote!(.without_outcomes())
+        } else {
+            quote!()
+        };
+        let attempt = if retry.is_timed() {
+            let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
+            quote!(#rt::attempt_timed(&mut #state, #convert, #call))
+        } else {
+            quote!(#state.attempt(#call))
+        };
+        let classify = match &retry.retry_if {
+            Some(path) => {
+                let rt = item::respan(TokenStream::clone(rt), path.span());
+                quote_spanned!(path.span()=> &#rt::retry_if(#path))
+            }
+            None => quote_spanned!(err_span=> &#rt_at_error::ByTransient),
+        };
+        // Rustc reports an unmet bound on `E` at the argument it was
+        // inferred from: place that argument at the user's error type.
+        let out_at_error = Ident::new("__resilient_out", Span::mixed_site().located_at(err_span));
+        let decide =
+            quote_spanned!(err_span=> #rt_at_error::after(&mut #state, #out_at_error, #classify));
+        // A named policy is read on each call, so that a reloaded file
+        // applies to the next call; otherwise the policy is a constant.
+        let policy_value = match &retry.policy {
+            Some(named) => {
+                let named = &named.value;
+                quote!(&#rt::policy::retry_policy(#named))
+            }
+            None => quote! {{
+                static POLICY: #rt::RetryPolicy = match #config.build() {
+                    ::core::result::Result::Ok(#policy) => #policy,
+                    ::core::result::Result::Err(_) => ::core::panic!("invalid #[retry] policy"),
+                };
+                &POLICY
+            }},
+        };
+        quote! {{
+            let #policy: &#rt::RetryPolicy = #policy_value;
+            let mut #state = #rt::Retrying::new(#policy, #name, #some_metrics) #without_outcomes;
+            loop {
+                #(#rebinds)*
+                let #out = #attempt.await;
+                match #decide {
+                    #rt::Step::Done(#result) => break #result,
+                    #rt::Step::Retry(#delay) => #rt::sleep(#delay).await,
                 }
-                None => quote_spanned!(err_span=> &#rt_at_error::ByTransient),
-            };
-            // Rustc reports an unmet bound on `E` at the argument it was
-            // inferred from: place that argument at the user's error type.
-            let out_at_error =
-                Ident::new("__resilient_out", Span::mixed_site().located_at(err_span));
-            let decide = quote_spanned!(err_span=> #rt_at_error::after(&mut #state, #out_at_error, #classify));
-            // A named policy is read on each call, so that a reloaded file
-            // applies to the next call; otherwise the policy is a constant.
-            let policy_value = match &retry.policy {
-                Some(named) => {
-                    let named = &named.value;
-                    quote!(&#rt::policy::retry_policy(#named))
-                }
-                None => quote! {{
-                    static POLICY: #rt::RetryPolicy = match #config.build() {
-                        ::core::result::Result::Ok(#policy) => #policy,
-                        ::core::result::Result::Err(_) => ::core::panic!("invalid #[retry] policy"),
-                    };
-                    &POLICY
-                }},
-            };
-            quote! {{
-                let #policy: &#rt::RetryPolicy = #policy_value;
-                let mut #state = #rt::Retrying::new(#policy, #name, #some_metrics) #without_outcomes;
-                loop {
-                    #(#rebinds)*
-                    let #out = #attempt.await;
-                    match #decide {
-                        #rt::Step::Done(#result) => break #result,
-                        #rt::Step::Retry(#delay) => #rt::sleep(#delay).await,
-                    }
-                }
-            }}
-        }
-    };
-    let mut rebinds = if layers.retry.is_some() {
-        &[][..]
-    } else {
-        rebinds
-    };
+            }
+        }}
+    }
 
-    if let Some(h) = &layers.heal {
+    /// `#[self_heal]`'s rounds around `body`, binding `rebinds` per round.
+    fn heal(&self, h: &HealArgs, body: TokenStream, rebinds: &[TokenStream]) -> TokenStream {
+        let Context {
+            func,
+            rt,
+            rt_at_error,
+            err_span,
+            name,
+            ..
+        } = self;
+        let err_span = *err_span;
+        let delay = Ident::new("__resilient_delay", Span::mixed_site());
         let healer = Ident::new("__resilient_healer", Span::mixed_site());
         let round = Ident::new("__resilient_round", Span::mixed_site());
         let seen = Ident::new("__resilient_seen", Span::mixed_site());
@@ -388,12 +499,8 @@ fn generate(
         let max = h.max;
         let backoff = args::Setters::new(rt).duration_tokens(h.backoff);
         let diagnoser = &h.diagnoser;
-        let call = item::call(
-            &func,
-            diagnoser,
-            &item::by_reference(&func, quote!(&#error)),
-        );
-        let rt_at_diagnoser = item::respan(rt.clone(), diagnoser.span());
+        let call = item::call(func, diagnoser, &item::by_reference(func, quote!(&#error)));
+        let rt_at_diagnoser = item::respan(TokenStream::clone(rt), diagnoser.span());
         let diagnose = quote_spanned!(diagnoser.span()=> #rt_at_diagnoser::diagnosis(#call));
         // The error as logged, at `E`, where a missing `Display` is
         // reported; the heal at the diagnoser, where a wrong diagnoser's
@@ -404,7 +511,7 @@ fn generate(
             #healer.heal(#seen, #round, #max, #backoff, #logged, #diagnose).await
         );
 
-        body = quote! {{
+        quote! {{
             let #healer: &'static #rt::Healer = {
                 static HEALER: #rt::Healer = #rt::Healer::new(#name);
                 &HEALER
@@ -431,17 +538,33 @@ fn generate(
                     }
                 }
             }
-        }};
-        rebinds = &[];
+        }}
     }
 
-    if let Some(f) = &layers.fallback {
+    /// `#[fallback]`'s tiers after `body`, the primary, which binds
+    /// `rebinds` first.
+    fn fallback(
+        &self,
+        f: &FallbackArgs,
+        body: TokenStream,
+        rebinds: &[TokenStream],
+    ) -> TokenStream {
+        let Context {
+            func,
+            rt,
+            rt_at_error,
+            err_span,
+            name,
+            nameable,
+            ..
+        } = self;
+        let err_span = *err_span;
         let tiers = Ident::new("__resilient_tiers", Span::mixed_site());
         let out = Ident::new("__resilient_out", Span::mixed_site());
         let label = syn::Lifetime::new("'__resilient_fallback", Span::mixed_site());
         let when = match &f.when {
             Some(path) => {
-                let rt = item::respan(rt.clone(), path.span());
+                let rt = item::respan(TokenStream::clone(rt), path.span());
                 quote_spanned!(path.span()=> #rt::fallback_when(#path))
             }
             None => quote!(#rt::fallback::always),
@@ -461,12 +584,12 @@ fn generate(
             let c = cost(alt.cost);
             entries.push(quote!(#rt::fallback::Tier::new(#tier_name, #c)));
             let call = item::call(
-                &func,
+                func,
                 &alt.path,
-                &item::passed_again(&func, rt, i + 1 == last),
+                &item::passed_again(func, rt, i + 1 == last),
             );
             let span = alt.path.span();
-            let rt_at_tier = item::respan(rt.clone(), span);
+            let rt_at_tier = item::respan(TokenStream::clone(rt), span);
             // The whole expression at the alternative's name, so that a
             // mismatched output is reported there too.
             let call = quote_spanned!(span=> #rt_at_tier::tier(#call).await);
@@ -488,7 +611,7 @@ fn generate(
         }
         let settle_primary =
             quote_spanned!(err_span=> #rt_at_error::fallback_settle(#tiers, 0, &#out, #when));
-        body = quote! {{
+        quote! {{
             let #tiers: &'static #rt::fallback::Tiers = {
                 static TIERS: #rt::fallback::Tiers =
                     #rt::fallback::Tiers::new(#name, &[#(#entries),*]);
@@ -501,25 +624,6 @@ fn generate(
                 }
                 #(#tiers_code)*
             }
-        }};
-    }
-
-    if outer_counts {
-        body = quote!(#rt::observe(#metrics, async { #body }).await);
-    }
-
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = &func;
-    quote! {
-        #(#attrs)*
-        #vis #sig {
-            let #metrics: &'static #rt::Metrics = {
-                static METRICS: #rt::Metrics = #rt::Metrics::new(#name, ::core::module_path!());
-                &METRICS
-            };
-            #setup
-            #body
-        }
+        }}
     }
 }
