@@ -212,6 +212,9 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
 //           match after(&mut call, out, &ByTransient) { Done(r) => break r, Retry(d) => sleep(d).await }
 //       }
 //   }
+// With #[self_heal], that loop runs inside a loop of heal rounds; with
+// #[fallback], the result feeds a labelled block that calls each tier in
+// turn; with either, observe() counts the call once around it all.
 /// What every layer's code needs.
 struct Context<'a> {
     func: &'a ItemFn,
