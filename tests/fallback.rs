@@ -3,20 +3,24 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
-use std::sync::Mutex;
 
 use common::ServiceError;
 use resilient::{fallback, retry};
 
-static LOG: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+thread_local! {
+    // Per thread, so that tests running in parallel keep their own logs
+    // (each #[tokio::test] runs on a thread of its own).
+    static LOG: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
 
 fn log(tier: &'static str) {
-    LOG.lock().unwrap().push(tier);
+    LOG.with(|l| l.borrow_mut().push(tier));
 }
 
 fn take_log() -> Vec<&'static str> {
-    std::mem::take(&mut *LOG.lock().unwrap())
+    LOG.with(|l| std::mem::take(&mut *l.borrow_mut()))
 }
 
 async fn claude(text: &str) -> Result<String, ServiceError> {
