@@ -215,6 +215,12 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
 // With #[self_heal], that loop runs inside a loop of heal rounds; with
 // #[fallback], the result feeds a labelled block that calls each tier in
 // turn; with either, observe() counts the call once around it all.
+/// A hygienic local named `__resilient_<name>`: user code cannot see it,
+/// whatever it is called.
+fn local(name: &str) -> Ident {
+    Ident::new(&format!("__resilient_{name}"), Span::mixed_site())
+}
+
 /// What every layer's code needs.
 struct Context<'a> {
     func: &'a ItemFn,
@@ -237,7 +243,7 @@ fn generate(
     let err_span = item::error_span(&func);
     // Items are not hygienic, so each static is named inside a block of its
     // own and reached through a (hygienic) local reference.
-    let metrics = Ident::new("__resilient_metrics", Span::mixed_site());
+    let metrics = local("metrics");
     let cx = Context {
         func: &func,
         rt,
@@ -308,7 +314,7 @@ impl Context<'_> {
     /// The user's block as a future.
     fn body(&self) -> TokenStream {
         let Context { func, nameable, .. } = self;
-        let fake_return = Ident::new("__resilient_fake_return", Span::mixed_site());
+        let fake_return = local("fake_return");
         let block = &func.block;
         // The unreachable `return` tells inference the body's type, which `?`
         // and `return` in the body need (tracing-attributes does the same).
@@ -354,7 +360,7 @@ impl Context<'_> {
             ..
         } = self;
         let err_span = *err_span;
-        let handle = Ident::new("__resilient_breaker", Span::mixed_site());
+        let handle = local("breaker");
         let policy = b.config(rt);
         let breaker_name = b.breaker_name(name);
         let policy = quote! {
@@ -423,11 +429,11 @@ impl Context<'_> {
             ..
         } = self;
         let err_span = *err_span;
-        let result = Ident::new("__resilient_result", Span::mixed_site());
-        let delay = Ident::new("__resilient_delay", Span::mixed_site());
-        let policy = Ident::new("__resilient_policy", Span::mixed_site());
-        let state = Ident::new("__resilient_call", Span::mixed_site());
-        let out = Ident::new("__resilient_out", Span::mixed_site());
+        let result = local("result");
+        let delay = local("delay");
+        let policy = local("policy");
+        let state = local("call");
+        let out = local("out");
         let config = retry.config(rt);
         let without_outcomes = if outer_counts {
             quote!(.without_outcomes())
@@ -492,13 +498,13 @@ impl Context<'_> {
             ..
         } = self;
         let err_span = *err_span;
-        let delay = Ident::new("__resilient_delay", Span::mixed_site());
-        let healer = Ident::new("__resilient_healer", Span::mixed_site());
-        let round = Ident::new("__resilient_round", Span::mixed_site());
-        let seen = Ident::new("__resilient_seen", Span::mixed_site());
-        let out = Ident::new("__resilient_out", Span::mixed_site());
-        let value = Ident::new("__resilient_value", Span::mixed_site());
-        let error = Ident::new("__resilient_error", Span::mixed_site());
+        let delay = local("delay");
+        let healer = local("healer");
+        let round = local("round");
+        let seen = local("seen");
+        let out = local("out");
+        let value = local("value");
+        let error = local("error");
         let max = h.max;
         let backoff = args::Setters::new(rt).duration_tokens(h.backoff);
         let diagnoser = &h.diagnoser;
@@ -562,8 +568,8 @@ impl Context<'_> {
             ..
         } = self;
         let err_span = *err_span;
-        let tiers = Ident::new("__resilient_tiers", Span::mixed_site());
-        let out = Ident::new("__resilient_out", Span::mixed_site());
+        let tiers = local("tiers");
+        let out = local("out");
         let label = syn::Lifetime::new("'__resilient_fallback", Span::mixed_site());
         let when = match &f.when {
             Some(path) => {
