@@ -84,7 +84,9 @@ impl fmt::Debug for Tiers {
     }
 }
 
-/// Every error moves on to the next tier: the default of `when`.
+/// Every error counts: the default of `#[fallback(when)]` (every error moves
+/// on to the next tier) and of `#[circuit_breaker(record_if)]` (every error
+/// is a failure).
 pub fn always<E>(_: &E) -> bool {
     true
 }

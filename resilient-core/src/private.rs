@@ -173,12 +173,6 @@ where
     BreakerCall::new(breaker, record, metrics, reject, call)
 }
 
-/// Without `record_if`, every error counts against the breaker.
-#[inline]
-pub fn record_all<E>(_: &E) -> bool {
-    true
-}
-
 /// `record_if = path`: the path must be a `fn(&E) -> bool`; the mismatch,
 /// if any, is reported here, at the path.
 #[inline]

@@ -207,7 +207,7 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
 //       let mut call = Retrying::new(policy, "f", Some(metrics));
 //       loop {
 //           let x = AttemptArg::fresh(&x);
-//           let out = call.attempt(breaker_call(&*breaker, record_all, Some(metrics),
+//           let out = call.attempt(breaker_call(&*breaker, always, Some(metrics),
 //               timeout(1s, "f", Some(metrics), async { body }))).await;
 //           match after(&mut call, out, &ByTransient) { Done(r) => break r, Retry(d) => sleep(d).await }
 //       }
@@ -403,7 +403,8 @@ impl Context<'_> {
                 let rt = item::respan(TokenStream::clone(rt), path.span());
                 quote_spanned!(path.span()=> #rt::record_if(#path))
             }
-            None => quote!(#rt::record_all),
+            // Every error counts against the breaker.
+            None => quote!(#rt::fallback::always),
         };
         let reject = quote_spanned!(err_span=> #rt_at_error::rejection());
         let call = quote! {

@@ -160,8 +160,8 @@ pub(crate) fn per_attempt_arguments(
             }
             FnArg::Typed(arg) => arg,
         };
-        let owned = !matches!(&*arg.ty, Type::Reference(_));
-        let unique = matches!(&*arg.ty, Type::Reference(r) if r.mutability.is_some());
+        let passing = passing(&arg.ty);
+        let owned = passing == Passing::Owned;
         // An `impl Trait` argument is lent to each attempt unless it is
         // `Clone`, since most such arguments (`impl AsRef<str>`) are only read.
         let lent = match &*arg.ty {
@@ -170,8 +170,8 @@ pub(crate) fn per_attempt_arguments(
         };
         let fresh = |source: &dyn quote::ToTokens| {
             if owned && !lent {
-                quote_spanned!(arg.ty.span()=> #rt::AttemptArg::fresh(&#source))
-            } else if unique {
+                fresh_copy(rt, &arg.ty, source)
+            } else if passing == Passing::Unique {
                 // Reborrow, so the next attempt can borrow it again.
                 quote!(&mut *#source)
             } else {
@@ -253,9 +253,9 @@ pub(crate) fn by_reference(func: &ItemFn, first: TokenStream) -> Vec<TokenStream
     let mut args: Vec<TokenStream> = receiver(func).map(|_| quote!(&*self)).into_iter().collect();
     args.push(first);
     for (name, ty) in argument_names(func) {
-        args.push(match ty {
-            Type::Reference(_) => quote!(&*#name),
-            _ => quote!(&#name),
+        args.push(match passing(ty) {
+            Passing::Owned => quote!(&#name),
+            Passing::Shared | Passing::Unique => quote!(&*#name),
         });
     }
     args
@@ -274,11 +274,10 @@ pub(crate) fn passed_again(func: &ItemFn, rt: &TokenStream, last: bool) -> Vec<T
         });
     }
     for (name, ty) in argument_names(func) {
-        args.push(match ty {
-            Type::Reference(r) if r.mutability.is_some() && !last => quote!(&mut *#name),
-            Type::Reference(_) => quote!(#name),
-            _ if last => quote!(#name),
-            _ => quote_spanned!(ty.span()=> #rt::AttemptArg::fresh(&#name)),
+        args.push(match passing(ty) {
+            Passing::Unique if !last => quote!(&mut *#name),
+            Passing::Owned if !last => fresh_copy(rt, ty, name),
+            _ => quote!(#name),
         });
     }
     args
@@ -300,4 +299,26 @@ fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
             tt
         })
         .collect()
+}
+
+/// How an argument reaches the body: borrowed, borrowed uniquely, or owned.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Passing {
+    Shared,
+    Unique,
+    Owned,
+}
+
+fn passing(ty: &Type) -> Passing {
+    match ty {
+        Type::Reference(r) if r.mutability.is_some() => Passing::Unique,
+        Type::Reference(_) => Passing::Shared,
+        _ => Passing::Owned,
+    }
+}
+
+/// A copy of an owned argument for one more run of the body or one more
+/// tier, checked at the argument's type (`AttemptArg`'s message).
+fn fresh_copy(rt: &TokenStream, ty: &Type, source: &dyn quote::ToTokens) -> TokenStream {
+    quote_spanned!(ty.span()=> #rt::AttemptArg::fresh(&#source))
 }

@@ -164,7 +164,7 @@ impl CircuitBreaker {
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
     {
-        BreakerCall::new(self, record_all, None, E::from, call)
+        BreakerCall::new(self, crate::fallback::always, None, E::from, call)
     }
 
     /// [`call`](Self::call), counting only the errors `record_if` returns
@@ -542,10 +542,6 @@ impl CircuitBreaker {
     }
 }
 
-fn record_all<E>(_: &E) -> bool {
-    true
-}
-
 pin_project_lite::pin_project! {
     /// The future of [`CircuitBreaker::call`]: asks the breaker on its first
     /// poll, then runs the call and reports its outcome. Dropped before the
@@ -553,8 +549,7 @@ pin_project_lite::pin_project! {
     #[must_use = "futures do nothing unless awaited"]
     pub struct BreakerCall<'b, F, E> {
         breaker: &'b CircuitBreaker,
-        ticket: Option<Ticket>,
-        asked: bool,
+        admission: Admission,
         record_if: fn(&E) -> bool,
         metrics: Option<&'static Metrics>,
         reject: fn(CircuitOpen) -> E,
@@ -565,11 +560,21 @@ pin_project_lite::pin_project! {
     impl<'b, F, E> PinnedDrop for BreakerCall<'b, F, E> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(ticket) = this.ticket.take() {
+            if let Admission::Admitted(ticket) = *this.admission {
                 this.breaker.abandon(ticket);
             }
         }
     }
+}
+
+/// Where a [`BreakerCall`] is with its breaker.
+#[derive(Debug, Clone, Copy)]
+enum Admission {
+    NotAsked,
+    /// Running, with the ticket to report the outcome (or give back).
+    Admitted(Ticket),
+    /// Refused, or its outcome reported.
+    Settled,
 }
 
 impl<'b, F, E> BreakerCall<'b, F, E> {
@@ -583,8 +588,7 @@ impl<'b, F, E> BreakerCall<'b, F, E> {
     ) -> Self {
         BreakerCall {
             breaker,
-            ticket: None,
-            asked: false,
+            admission: Admission::NotAsked,
             record_if,
             metrics,
             reject,
@@ -599,11 +603,11 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, E> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if !*this.asked {
-            *this.asked = true;
+        if let Admission::NotAsked = this.admission {
             match this.breaker.admit() {
-                Ok(ticket) => *this.ticket = Some(ticket),
+                Ok(ticket) => *this.admission = Admission::Admitted(ticket),
                 Err(why) => {
+                    *this.admission = Admission::Settled;
                     let open = this.breaker.rejected(why);
                     if let Some(m) = this.metrics {
                         m.rejected();
@@ -613,7 +617,7 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, E> {
             }
         }
         let out = ready!(this.call.poll(cx));
-        if let Some(ticket) = this.ticket.take() {
+        if let Admission::Admitted(ticket) = std::mem::replace(this.admission, Admission::Settled) {
             let failed = matches!(&out, Err(e) if (this.record_if)(e));
             this.breaker.settle(ticket, failed);
         }
