@@ -10,8 +10,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use resilient::circuit_breaker::{self as breakers, State};
-use resilient::{circuit_breaker, retry, timeout, CircuitOpen, TimedOut, Transient};
+use resilient_async::circuit_breaker::{self as breakers, State};
+use resilient_async::{circuit_breaker, retry, timeout, CircuitOpen, TimedOut, Transient};
 use tokio::time::{sleep, Instant};
 
 #[derive(Debug, Transient)]
@@ -106,7 +106,7 @@ async fn main() {
         sleep(Duration::from_millis(20)).await;
     }
     let b = breakers::get("read_receipt").unwrap().snapshot();
-    let m = resilient::metrics::get("read_receipt").unwrap();
+    let m = resilient_async::metrics::get("read_receipt").unwrap();
     println!("\n80 receipts, one every 20 ms; the service is down from 300 ms to 1100 ms");
     println!("  {timeline}");
     println!("  (. read   x failed after retries   o refused by the open breaker)\n");

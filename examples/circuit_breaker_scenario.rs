@@ -14,8 +14,8 @@ use std::process::{ExitCode, Termination};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use resilient::circuit_breaker::{self as breakers, BreakerSnapshot, State};
-use resilient::{circuit_breaker, CircuitOpen};
+use resilient_async::circuit_breaker::{self as breakers, BreakerSnapshot, State};
+use resilient_async::{circuit_breaker, CircuitOpen};
 use tokio::time::{sleep, sleep_until, Instant};
 
 #[derive(Debug)]

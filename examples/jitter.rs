@@ -2,7 +2,7 @@
 //! takes only 20 requests per 100 ms. Without jitter, every client turned
 //! away retries at the same instants (1 s, 3 s, 7 s later): each wave is a
 //! spike the service turns away again. With `jitter`, each delay is drawn
-//! from `[0, d]` and the retries spread out. `resilient::seed_jitter` makes
+//! from `[0, d]` and the retries spread out. `resilient_async::seed_jitter` makes
 //! the draws repeat from run to run. Runs under tokio's paused clock.
 //!
 //! ```text
@@ -15,7 +15,7 @@ use std::process::{ExitCode, Termination};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use resilient::retry;
+use resilient_async::retry;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -30,7 +30,7 @@ struct Service {
 impl Service {
     async fn get(&self) -> io::Result<()> {
         let now = self.started.elapsed();
-        if resilient::attempt().is_some_and(|a| a.is_retry()) {
+        if resilient_async::attempt().is_some_and(|a| a.is_retry()) {
             self.retries.lock().unwrap().push(now);
         }
         let mut per_slot = self.per_slot.lock().unwrap();
@@ -112,7 +112,7 @@ async fn herd(jitter: bool) -> Herd {
 
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 pub async fn main() -> Figures {
-    resilient::seed_jitter(7);
+    resilient_async::seed_jitter(7);
     let (in_step, jittered) = (herd(false).await, herd(true).await);
     println!("100 clients at once; the service takes 20 requests per 100 ms.");
     println!("#[retry(max = 3, backoff = \"1s\")], without and with `jitter`:\n");

@@ -1,7 +1,7 @@
 //! Measuring resilience, as the tutorial's last section does: 40 receipts
 //! through a three-step pipeline whose OCR step fails now and then and is
 //! down for a while. Every annotated function counts its own figures;
-//! `resilient::metrics::all()` lists them (`get(name)` finds one) with
+//! `resilient_async::metrics::all()` lists them (`get(name)` finds one) with
 //! `success_rate`, `avg_attempts` and `retry_rate`, and the OCR's breaker
 //! has a snapshot of its own. Seeded, and run under tokio's paused clock.
 //!
@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use resilient::circuit_breaker::{self as breakers, BreakerSnapshot};
-use resilient::metrics::{self, Snapshot};
-use resilient::{circuit_breaker, retry, timeout};
+use resilient_async::circuit_breaker::{self as breakers, BreakerSnapshot};
+use resilient_async::metrics::{self, Snapshot};
+use resilient_async::{circuit_breaker, retry, timeout};
 use tokio::time::{sleep, sleep_until, Instant};
 
 /// The services behind the pipeline: seeded failures, and an OCR outage

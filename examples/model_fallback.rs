@@ -1,6 +1,6 @@
 //! The tutorial's scenario 3, a model unavailable: GPT-4 Vision falls back
 //! to Claude, then to a local OCR model, through `#[fallback]`. Prints which
-//! tier served each receipt and what `resilient::fallback::get` says the
+//! tier served each receipt and what `resilient_async::fallback::get` says the
 //! chain cost. Runs under tokio's paused clock.
 //!
 //! ```text
@@ -11,7 +11,7 @@ use std::fmt;
 use std::process::{ExitCode, Termination};
 use std::time::Duration;
 
-use resilient::fallback::{self, FallbackSnapshot};
+use resilient_async::fallback::{self, FallbackSnapshot};
 use tokio::time::{sleep, Instant};
 
 /// A model's answer, and which model gave it.
@@ -57,7 +57,7 @@ async fn local_ocr(receipt: u32) -> Result<Reading, Unavailable> {
 }
 
 /// Costs per call served: $0.03 for GPT-4 Vision, then the alternatives'.
-#[resilient::fallback(claude = 0.015, local_ocr = 0.001, cost = 0.03)]
+#[resilient_async::fallback(claude = 0.015, local_ocr = 0.001, cost = 0.03)]
 async fn gpt4_vision(receipt: u32) -> Result<Reading, Unavailable> {
     model("gpt4_vision", 2000, receipt).await
 }

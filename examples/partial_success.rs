@@ -1,4 +1,4 @@
-//! Partial success: a batch of receipts through `resilient::batch::Batch`,
+//! Partial success: a batch of receipts through `resilient_async::batch::Batch`,
 //! four at a time. Some receipts fail and one trips a bug that panics; the
 //! batch keeps going, and returns every receipt exactly once, as a success
 //! with its value or a failure with its error (the panic included), so the
@@ -11,8 +11,8 @@
 use std::process::{ExitCode, Termination};
 use std::time::Duration;
 
-use resilient::batch::Batch;
-use resilient::ItemError;
+use resilient_async::batch::Batch;
+use resilient_async::ItemError;
 use tokio::time::{sleep, Instant};
 
 /// A receipt and the text its OCR finds.

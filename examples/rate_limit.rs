@@ -13,7 +13,7 @@ use std::process::{ExitCode, Termination};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use resilient::{retry, Transient};
+use resilient_async::{retry, Transient};
 use tokio::time::Instant;
 
 #[derive(Debug, Transient)]

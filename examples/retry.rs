@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use resilient::{retry, TimedOut, Transient};
+use resilient_async::{retry, TimedOut, Transient};
 
 /// How the OCR service can fail, and which failures are worth retrying.
 #[derive(Debug, Transient)]
@@ -87,7 +87,7 @@ impl FlakyOcr {
 
 #[retry(max = 3, backoff = "20ms", jitter, timeout = "200ms", deadline = "2s")]
 async fn read_receipt(ocr: &FlakyOcr, receipt: u32) -> Result<String, OcrError> {
-    let attempt = resilient::attempt().expect("inside #[retry]");
+    let attempt = resilient_async::attempt().expect("inside #[retry]");
     if attempt.is_retry() {
         // Sent with every request so the service can spot a repeat.
         let _idempotency_key = attempt.idempotency_key();
@@ -105,7 +105,7 @@ async fn main() {
             .with_max_level(tracing::Level::INFO)
             .init();
     }
-    resilient::seed_jitter(seed);
+    resilient_async::seed_jitter(seed);
     let ocr = FlakyOcr {
         rng: Mutex::new(SmallRng::seed_from_u64(seed)),
     };
@@ -119,7 +119,7 @@ async fn main() {
         }
     }
 
-    let m = resilient::metrics::get("read_receipt").expect("called above");
+    let m = resilient_async::metrics::get("read_receipt").expect("called above");
     println!(
         "{receipts} receipts through a flaky OCR service (seed {seed}) in {:.2?}",
         started.elapsed()

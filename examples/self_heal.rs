@@ -1,7 +1,7 @@
 //! The tutorial's self-healing workflow, fail → diagnose → fix → retry, on
 //! receipts: an OCR failure goes to a diagnoser, which runs the fix that
 //! matches the error (poor image quality → preprocess the image; bad text
-//! encoding → fix the encoding) and returns `resilient::Heal::Retry`, or
+//! encoding → fix the encoding) and returns `resilient_async::Heal::Retry`, or
 //! `Heal::GiveUp` when nothing can help. `#[self_heal]` then runs the OCR
 //! again. Runs under tokio's paused clock.
 //!
@@ -14,8 +14,8 @@ use std::process::{ExitCode, Termination};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use resilient::heal::{self, HealSnapshot};
-use resilient::{self_heal, Heal};
+use resilient_async::heal::{self, HealSnapshot};
+use resilient_async::{self_heal, Heal};
 use tokio::time::{sleep, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

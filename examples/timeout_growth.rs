@@ -13,7 +13,7 @@ use std::process::{ExitCode, Termination};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use resilient::retry;
+use resilient_async::retry;
 use tokio::time::{sleep, Instant};
 
 /// One attempt as the model saw it: when it started, how long it ran, and

@@ -5,7 +5,7 @@
 //! failures of the services it calls:
 //!
 //! ```
-//! use resilient::{circuit_breaker, retry, timeout, CircuitOpen, TimedOut, Transient};
+//! use resilient_async::{circuit_breaker, retry, timeout, CircuitOpen, TimedOut, Transient};
 //!
 //! #[derive(Debug, Transient)]
 //! enum VisionError {

@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use common::ServiceError;
-use resilient::{circuit_breaker, retry, timeout};
+use resilient_async::{circuit_breaker, retry, timeout};
 
 struct Counting;
 

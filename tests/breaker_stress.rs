@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::Arc;
 
 use common::ServiceError;
-use resilient::circuit_breaker::{self as breakers, State};
-use resilient::{circuit_breaker, metrics};
+use resilient_async::circuit_breaker::{self as breakers, State};
+use resilient_async::{circuit_breaker, metrics};
 
 const TASKS: u64 = 8_000;
 

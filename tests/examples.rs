@@ -6,8 +6,8 @@
 use std::io::ErrorKind;
 use std::time::Duration;
 
-use resilient::circuit_breaker::State;
-use resilient::ItemError;
+use resilient_async::circuit_breaker::State;
+use resilient_async::ItemError;
 
 #[path = "../examples/circuit_breaker_scenario.rs"]
 mod circuit_breaker_scenario;

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
 use common::ServiceError;
-use resilient::{fallback, retry};
+use resilient_async::{fallback, retry};
 
 thread_local! {
     // Per thread, so that tests running in parallel keep their own logs
@@ -70,7 +70,7 @@ async fn each_tier_runs_only_when_the_one_before_failed() {
     );
     assert_eq!(take_log(), ["gpt4_vision", "claude", "local_ocr"]);
 
-    let chain = resilient::fallback::get("gpt4_vision").unwrap();
+    let chain = resilient_async::fallback::get("gpt4_vision").unwrap();
     let served: Vec<u64> = chain.tiers.iter().map(|t| t.served).collect();
     let failed: Vec<u64> = chain.tiers.iter().map(|t| t.failures).collect();
     assert_eq!(served, [1, 1, 1]);

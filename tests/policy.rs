@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::ServiceError;
-use resilient::executor::{ExecError, Executor};
-use resilient::policy::{self, Policies};
-use resilient::retry;
+use resilient_async::executor::{ExecError, Executor};
+use resilient_async::policy::{self, Policies};
+use resilient_async::retry;
 use tokio::time::Instant;
 
 const FILE: &str = r#"

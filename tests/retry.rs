@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use common::{secs, Clock, Flaky, ServiceError};
-use resilient::{retry, timeout};
+use resilient_async::{retry, timeout};
 
 #[tokio::test(start_paused = true)]
 async fn tutorial_backoff_waits_2_4_8_then_returns_the_last_error() {
@@ -122,7 +122,7 @@ async fn jitter_never_goes_below_retry_after() {
             wait: Duration::from_secs(2),
         })
     }
-    resilient::seed_jitter(3);
+    resilient_async::seed_jitter(3);
     let _ = call().await;
     let marks = CLOCK.marks();
     for pair in marks.windows(2) {
@@ -140,9 +140,9 @@ async fn seeded_jitter_repeats_exactly() {
         CLOCK.mark();
         Err(ServiceError::Unavailable(0))
     }
-    resilient::seed_jitter(11);
+    resilient_async::seed_jitter(11);
     let _ = call().await;
-    resilient::seed_jitter(11);
+    resilient_async::seed_jitter(11);
     let _ = call().await;
     let marks = CLOCK.marks();
     let gaps: Vec<_> = marks.windows(2).map(|w| w[1] - w[0]).collect();
@@ -163,11 +163,11 @@ async fn per_attempt_timeout_grows_by_timeout_factor() {
     let err = slow_llm().await.unwrap_err();
     assert_eq!(
         err,
-        ServiceError::TimedOut(resilient::TimedOut::new(Duration::from_secs(120)))
+        ServiceError::TimedOut(resilient_async::TimedOut::new(Duration::from_secs(120)))
     );
     // 30 s attempt + 0.1 s, 60 s attempt + 0.2 s, then the 120 s attempt.
     assert_eq!(CLOCK.marks(), secs(&[0.0, 30.1, 90.3]));
-    let figures = resilient::metrics::get("slow_llm").unwrap();
+    let figures = resilient_async::metrics::get("slow_llm").unwrap();
     assert_eq!(
         (figures.timeouts, figures.attempts, figures.failures),
         (3, 3, 1)
@@ -204,7 +204,7 @@ async fn deadline_never_sleeps_past_it_and_clamps_the_last_attempt() {
     assert_eq!(start.elapsed(), Duration::from_secs(7));
     assert_eq!(
         err,
-        ServiceError::TimedOut(resilient::TimedOut::new(Duration::from_secs(2)))
+        ServiceError::TimedOut(resilient_async::TimedOut::new(Duration::from_secs(2)))
     );
 }
 
@@ -248,7 +248,7 @@ async fn timeout_alone_cuts_the_call() {
     let start = tokio::time::Instant::now();
     assert_eq!(
         call().await,
-        Err(ServiceError::TimedOut(resilient::TimedOut::new(
+        Err(ServiceError::TimedOut(resilient_async::TimedOut::new(
             Duration::from_millis(250)
         )))
     );
@@ -318,21 +318,21 @@ async fn methods_keep_their_receiver_across_attempts() {
 
 #[tokio::test(start_paused = true)]
 async fn attempt_number_and_idempotency_key_inside_the_body() {
-    static SEEN: std::sync::Mutex<Vec<(u32, resilient::IdempotencyKey)>> =
+    static SEEN: std::sync::Mutex<Vec<(u32, resilient_async::IdempotencyKey)>> =
         std::sync::Mutex::new(Vec::new());
     #[retry(max = 2, backoff = "10ms")]
     async fn pay() -> Result<(), ServiceError> {
-        let attempt = resilient::attempt().unwrap();
+        let attempt = resilient_async::attempt().unwrap();
         tokio::task::yield_now().await; // the key survives a suspension
         SEEN.lock().unwrap().push((
             attempt.number(),
-            resilient::attempt().unwrap().idempotency_key(),
+            resilient_async::attempt().unwrap().idempotency_key(),
         ));
         Err(ServiceError::Unavailable(attempt.number()))
     }
     let _ = pay().await;
     let _ = pay().await;
-    assert!(resilient::attempt().is_none());
+    assert!(resilient_async::attempt().is_none());
     let seen = SEEN.lock().unwrap().clone();
     let numbers: Vec<u32> = seen.iter().map(|s| s.0).collect();
     assert_eq!(numbers, [1, 2, 3, 1, 2, 3]);
@@ -352,7 +352,7 @@ async fn per_function_metrics() {
     for _ in 0..4 {
         let _ = metered().await;
     }
-    let m = resilient::metrics::get("metered").unwrap();
+    let m = resilient_async::metrics::get("metered").unwrap();
     assert_eq!(
         (m.calls, m.successes, m.failures, m.attempts, m.retries),
         (4, 3, 1, 6, 2)
@@ -360,11 +360,11 @@ async fn per_function_metrics() {
     assert_eq!(m.success_rate(), 0.75);
     assert_eq!(m.avg_attempts(), 1.5);
     assert_eq!(m.retry_rate(), 0.5);
-    assert!(resilient::metrics::all()
+    assert!(resilient_async::metrics::all()
         .iter()
         .any(|s| s.name == "metered"));
     assert_eq!(
-        resilient::metrics::get(concat!(module_path!(), "::metered")),
+        resilient_async::metrics::get(concat!(module_path!(), "::metered")),
         Some(m)
     );
 }
@@ -391,6 +391,6 @@ async fn spawned_on_a_multi_thread_runtime() {
         assert!(t.await.unwrap().is_ok());
     }
     assert_eq!(SERVICE.calls(), 200);
-    let m = resilient::metrics::get("spawned_on_a_multi_thread_runtime").map(|m| m.calls);
+    let m = resilient_async::metrics::get("spawned_on_a_multi_thread_runtime").map(|m| m.calls);
     assert_eq!(m, None); // only annotated functions are listed
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
 use common::ServiceError;
-use resilient::{circuit_breaker, fallback, retry, self_heal, timeout, Heal};
+use resilient_async::{circuit_breaker, fallback, retry, self_heal, timeout, Heal};
 use tokio::time::{sleep, Instant};
 
 fn secs(s: u64) -> Duration {
@@ -187,7 +187,9 @@ async fn retry_over_circuit_breaker() {
     // longer than max_delay, so the retries stop there.
     assert_eq!(n(&BODY), 2);
     assert_eq!(
-        resilient::metrics::get("retry_breaker").unwrap().attempts,
+        resilient_async::metrics::get("retry_breaker")
+            .unwrap()
+            .attempts,
         3
     );
 }
@@ -254,14 +256,14 @@ async fn the_full_stack_in_any_written_order() {
     // round; 10 s between rounds; then the backup once.
     assert_eq!((n(&BODY), n(&DIAG), n(&BACKUP)), (4, 1, 1));
     assert_eq!(start.elapsed(), secs(2 * (2 + 1) + 10));
-    let breaker = resilient::circuit_breaker::get("full_stack")
+    let breaker = resilient_async::circuit_breaker::get("full_stack")
         .unwrap()
         .snapshot();
     assert_eq!((breaker.calls, breaker.failures), (4, 4));
-    let chain = resilient::fallback::get("full_stack").unwrap();
+    let chain = resilient_async::fallback::get("full_stack").unwrap();
     assert_eq!((chain.tiers[0].failures, chain.tiers[1].served), (1, 1));
     // One call, served: counted once, whatever ran inside it.
-    let m = resilient::metrics::get("full_stack").unwrap();
+    let m = resilient_async::metrics::get("full_stack").unwrap();
     assert_eq!((m.calls, m.successes, m.failures), (1, 1, 0));
     assert_eq!((m.attempts, m.retries, m.timeouts), (3, 2, 4));
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{Flaky, ServiceError};
-use resilient::{circuit_breaker, retry};
+use resilient_async::{circuit_breaker, retry};
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);

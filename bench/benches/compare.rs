@@ -21,8 +21,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use harness::{compare, Case, Counting, Settings};
-use resilient::circuit_breaker::{BreakerConfig, BreakerPolicy, CircuitBreaker};
-use resilient::{circuit_breaker, retry, timeout};
+use resilient_async::circuit_breaker::{BreakerConfig, BreakerPolicy, CircuitBreaker};
+use resilient_async::{circuit_breaker, retry, timeout};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;

@@ -28,7 +28,7 @@ const CRATES: [(&str, &str); 4] = [
 fn source(krate: &str) -> String {
     let mut s = String::from(
         "#![allow(dead_code, unused_imports)]\nuse std::io;\nuse std::time::Duration;\n\
-         use resilient::{circuit_breaker, retry, timeout};\n",
+         use resilient_async::{circuit_breaker, retry, timeout};\n",
     );
     for i in 0..FUNCTIONS {
         let body = format!("Ok(x + name.len() as u64 + {i})");
@@ -104,7 +104,7 @@ fn main() {
             &dir.join(name).join("Cargo.toml"),
             &format!(
                 "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-                 [dependencies]\nresilient = {{ path = \"{resilient}\" }}\n\
+                 [dependencies]\nresilient-async = {{ path = \"{resilient}\" }}\n\
                  tokio = {{ version = \"1\", features = [\"time\"] }}\n"
             ),
         );

@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use resilient::batch::{Batch, Progress};
-use resilient::{
+use resilient_async::batch::{Batch, Progress};
+use resilient_async::{
     circuit_breaker, fallback, retry, self_heal, timeout, CircuitOpen, Heal, TimedOut, Transient,
 };
 use tokio::time::Instant;
@@ -405,7 +405,7 @@ pub fn receipts(config: &Config) -> Vec<Receipt> {
 }
 
 pub async fn run(config: &Config, progress: impl FnMut(Progress)) -> Report {
-    resilient::seed_jitter(config.seed);
+    resilient_async::seed_jitter(config.seed);
     let server = start_server(config).await;
     let client = Client::new(server.addr);
     let receipts = receipts(config);
@@ -418,7 +418,7 @@ pub async fn run(config: &Config, progress: impl FnMut(Progress)) -> Report {
         .concurrency(config.concurrency)
         .on_progress(move |p: Progress| {
             if !watching {
-                if let Some(b) = resilient::circuit_breaker::get("vision") {
+                if let Some(b) = resilient_async::circuit_breaker::get("vision") {
                     let log = watch.clone();
                     b.subscribe(move |t| {
                         log.lock()

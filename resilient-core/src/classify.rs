@@ -39,8 +39,8 @@ use std::time::Duration;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not say whether it is worth retrying",
-    label = "`{Self}` does not implement `resilient::Transient`",
-    note = "add `#[derive(resilient::Transient)]` to `{Self}` (or implement `resilient::Transient` by hand); \
+    label = "`{Self}` does not implement `resilient_async::Transient`",
+    note = "add `#[derive(resilient_async::Transient)]` to `{Self}` (or implement `resilient_async::Transient` by hand); \
             with `#[retry]`, `retry_if = path::to::fn` with a `fn(&{Self}) -> bool` may decide instead"
 )]
 pub trait Transient {

@@ -1,4 +1,4 @@
-//! The runtime of [`resilient`](https://docs.rs/resilient): retry policies,
+//! The runtime of [`resilient`](https://docs.rs/resilient-async): retry policies,
 //! backoff and jitter, timeouts, error classification and per-function
 //! metrics.
 //!

@@ -55,10 +55,10 @@ pub fn retry_if<E, F: Fn(&E) -> bool>(predicate: F) -> RetryIf<F> {
 /// The error types that can report a timeout: those with `From<TimedOut>`.
 /// It exists for its message.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot report a timeout: it does not implement `From<resilient::TimedOut>`",
-    label = "this error type needs `From<resilient::TimedOut>`",
+    message = "`{Self}` cannot report a timeout: it does not implement `From<resilient_async::TimedOut>`",
+    label = "this error type needs `From<resilient_async::TimedOut>`",
     note = "`#[timeout]`, and `#[retry]` with `timeout` or `deadline`, fail a late call with `Err({Self}::from(TimedOut))`; \
-            add a variant holding a `resilient::TimedOut` and implement `From<resilient::TimedOut> for {Self}`"
+            add a variant holding a `resilient_async::TimedOut` and implement `From<resilient_async::TimedOut> for {Self}`"
 )]
 pub trait CanTimeOut: From<TimedOut> {}
 
@@ -139,11 +139,11 @@ impl RetryAfterField for Option<Duration> {
 /// The error types a circuit breaker can refuse a call with: those with
 /// `From<CircuitOpen>`. It exists for its message.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot report an open circuit: it does not implement `From<resilient::CircuitOpen>`",
-    label = "this error type needs `From<resilient::CircuitOpen>`",
+    message = "`{Self}` cannot report an open circuit: it does not implement `From<resilient_async::CircuitOpen>`",
+    label = "this error type needs `From<resilient_async::CircuitOpen>`",
     note = "`#[circuit_breaker]` refuses calls while open with `Err({Self}::from(CircuitOpen))`; \
-            add a variant holding a `resilient::CircuitOpen` (mark it `#[delegate]` with `#[derive(Transient)]`, \
-            so a `#[retry]` waits for the cooldown) and implement `From<resilient::CircuitOpen> for {Self}`"
+            add a variant holding a `resilient_async::CircuitOpen` (mark it `#[delegate]` with `#[derive(Transient)]`, \
+            so a `#[retry]` waits for the cooldown) and implement `From<resilient_async::CircuitOpen> for {Self}`"
 )]
 pub trait CanReject: From<CircuitOpen> {}
 
@@ -237,7 +237,7 @@ pub fn tier<F: Tier>(call: F) -> F::IntoFuture {
 
 /// The futures a diagnoser may return: `Heal`. It exists for its message.
 #[diagnostic::on_unimplemented(
-    message = "a `#[self_heal]` diagnoser must be an `async fn` returning `resilient::Heal`, \
+    message = "a `#[self_heal]` diagnoser must be an `async fn` returning `resilient_async::Heal`, \
                but this call returns `{Self}`",
     label = "not an `async fn` returning `Heal`"
 )]

@@ -414,17 +414,17 @@ pub(crate) fn path(arg: &Arg, example: &str) -> syn::Result<Path> {
 
 /// `crate = "path"`: where the runtime is, for crates that re-export it.
 pub(crate) fn crate_path(arg: &Arg) -> syn::Result<Path> {
-    let expr = require_value(arg, "\"my_crate::resilient\"")?;
+    let expr = require_value(arg, "\"my_crate::resilient_async\"")?;
     match literal(expr) {
         Some((false, Lit::Str(s))) => s.parse::<Path>().map_err(|_| {
             syn::Error::new(
                 expr.span(),
-                "`crate` must be a path, as in `crate = \"my_crate::resilient\"`",
+                "`crate` must be a path, as in `crate = \"my_crate::resilient_async\"`",
             )
         }),
         _ => Err(syn::Error::new(
             expr.span(),
-            "`crate` must be a string holding a path, as in `crate = \"my_crate::resilient\"`",
+            "`crate` must be a string holding a path, as in `crate = \"my_crate::resilient_async\"`",
         )),
     }
 }

@@ -36,7 +36,7 @@ impl Kind {
         }
     }
 
-    /// Recognises `#[retry]`, `#[resilient::retry]`, `#[::resilient::retry]`,
+    /// Recognises `#[retry]`, `#[resilient_async::retry]`, `#[::resilient_async::retry]`,
     /// and, when the expanding attribute says `crate = "a::b"`, `#[b::retry]`
     /// and `#[a::b::retry]`: a proc macro cannot resolve names, so a
     /// re-export is recognised by the path the re-exporter gave.
@@ -47,7 +47,7 @@ impl Kind {
         let prefix = names;
         let prefix_ok = match &prefix[..] {
             [] => path.leading_colon.is_none(),
-            [only] if only == "resilient" => true,
+            [only] if only == "resilient_async" => true,
             _ => krate.is_some_and(|k| {
                 let k: Vec<String> = k.segments.iter().map(|s| s.ident.to_string()).collect();
                 k.ends_with(&prefix)
@@ -105,11 +105,11 @@ impl Layers {
         }
     }
 
-    /// The runtime's door: `::resilient::__private`, or `<crate>::__private`.
+    /// The runtime's door: `::resilient_async::__private`, or `<crate>::__private`.
     fn runtime(&self) -> TokenStream {
         match self.krate() {
             Some(path) => quote!(#path::__private),
-            None => quote!(::resilient::__private),
+            None => quote!(::resilient_async::__private),
         }
     }
 
@@ -130,7 +130,7 @@ impl Layers {
 
 /// What a sibling attribute is left holding once the first of ours has
 /// expanded it. It stays on the function, rather than being removed, so that
-/// the user's `use resilient::timeout;` counts as used.
+/// the user's `use resilient_async::timeout;` counts as used.
 const EXPANDED: &str = "__resilient_expanded";
 
 /// Expands `#[<kind>(args)]` on `item`.

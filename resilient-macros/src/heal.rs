@@ -56,7 +56,7 @@ impl HealArgs {
             errors.add_at(
                 span,
                 "`#[self_heal]` needs a diagnoser: `#[self_heal(diagnoser = diagnose)]`, an async fn \
-                 taking the error and the call's arguments by reference and returning `resilient::Heal`",
+                 taking the error and the call's arguments by reference and returning `resilient_async::Heal`",
             );
         }
         Some(HealArgs {

@@ -1,4 +1,4 @@
-//! The attributes of [`resilient`](https://docs.rs/resilient). Depend on
+//! The attributes of [`resilient`](https://docs.rs/resilient-async). Depend on
 //! `resilient`, not on this crate: the expansions call `resilient`'s runtime,
 //! and this documentation is shown there.
 #![forbid(unsafe_code)]
@@ -22,7 +22,7 @@ use expand::Kind;
 ///
 /// ```
 /// use std::time::Duration;
-/// use resilient::{retry, Transient};
+/// use resilient_async::{retry, Transient};
 ///
 /// #[derive(Debug, Transient)]
 /// enum OcrError {
@@ -80,7 +80,7 @@ use expand::Kind;
 /// | `deadline = "2m"` | a budget for the whole call; no delay sleeps past it and the last attempt is cut at it | none |
 /// | `retry_if = path` | a `fn(&E) -> bool` deciding what is retried, instead of [`Transient`] | |
 /// | `policy = "ocr"` | take every setting from the loaded policy file's `[ocr.retry]`, read on each call (see [`policy`]); not with the settings above | |
-/// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient"` |
+/// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient_async"` |
 ///
 /// Through a re-export, write `crate = "my_crate::reexport"` on the
 /// attribute and use it as `#[reexport::retry(...)]`: siblings whose path
@@ -89,7 +89,7 @@ use expand::Kind;
 /// Durations are strings such as `"250ms"`, `"30s"`, `"2m"`, `"1h 30m"`,
 /// or numbers of seconds. With `timeout` or `deadline`, an attempt that runs
 /// out of time fails with `E::from(TimedOut)`, so `E` needs
-/// `From<resilient::TimedOut>`.
+/// `From<resilient_async::TimedOut>`.
 ///
 /// Every value is checked at compile time: an unknown or repeated argument,
 /// a zero or negative count, a `factor` below 1, a `max_delay` below the
@@ -101,10 +101,10 @@ use expand::Kind;
 /// the same across the attempts of one call, to send with each request:
 ///
 /// ```
-/// # use resilient::retry;
+/// # use resilient_async::retry;
 /// #[retry(max = 2)]
 /// async fn charge(cents: u64) -> std::io::Result<String> {
-///     let attempt = resilient::attempt().expect("inside a retried call");
+///     let attempt = resilient_async::attempt().expect("inside a retried call");
 ///     let key = attempt.idempotency_key(); // same on every attempt of this call
 ///     Ok(format!("charge {cents} with Idempotency-Key {key}, attempt {}", attempt.number()))
 /// }
@@ -144,7 +144,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// again.
 ///
 /// ```
-/// use resilient::{circuit_breaker, CircuitOpen, Transient};
+/// use resilient_async::{circuit_breaker, CircuitOpen, Transient};
 ///
 /// #[derive(Debug, Transient)]
 /// enum OcrError {
@@ -165,7 +165,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// // Open: refused at once for the next 60 s.
 /// assert!(matches!(gpt4_vision(b"jpeg").await, Err(OcrError::Open(_))));
-/// let breaker = resilient::circuit_breaker::get("gpt4_vision").unwrap();
+/// let breaker = resilient_async::circuit_breaker::get("gpt4_vision").unwrap();
 /// assert_eq!(breaker.snapshot().rejections, 1);
 /// # }
 /// ```
@@ -196,7 +196,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `name = "ocr"` | a breaker shared by every function with that name | one per function |
 /// | `key = expr` | one breaker per value of `expr` (a host, a tenant); `expr` may use the arguments and must be `Hash`; not with `name` | |
 /// | `max_keys = N` | with `key`: the most breakers kept; the least recently used closed one goes first | 1024 |
-/// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient"` |
+/// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient_async"` |
 ///
 /// Every value is checked at compile time: an unknown or repeated argument,
 /// a zero count, a rate outside its range, `threshold` with `failure_rate`,
@@ -213,7 +213,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `key = expr` breakers are read with [`circuit_breaker::keyed`].
 ///
 /// # The error type
-/// `E` needs `From<resilient::CircuitOpen>`. Give it a variant holding the
+/// `E` needs `From<resilient_async::CircuitOpen>`. Give it a variant holding the
 /// `CircuitOpen`, marked `#[delegate]` with `#[derive(Transient)]`: a
 /// refusal is then transient with the wait until the next probe as its
 /// `retry_after`, which a `#[retry]` above the breaker honours.
@@ -248,7 +248,7 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// tertiary.
 ///
 /// ```
-/// use resilient::{fallback, retry};
+/// use resilient_async::{fallback, retry};
 ///
 /// async fn claude(receipt: &[u8]) -> std::io::Result<String> {
 ///     Err(std::io::ErrorKind::ConnectionRefused.into()) // down too
@@ -264,7 +264,7 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// assert_eq!(gpt4_vision(b"jpeg").await.unwrap(), "4 bytes, read locally");
-/// let chain = resilient::fallback::get("gpt4_vision").unwrap();
+/// let chain = resilient_async::fallback::get("gpt4_vision").unwrap();
 /// assert_eq!(chain.tiers[2].served, 1);
 /// assert_eq!(chain.spent(), 0.001);
 /// # }
@@ -297,7 +297,7 @@ pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
 /// again, up to `max` heal rounds.
 ///
 /// ```
-/// use resilient::{self_heal, Heal};
+/// use resilient_async::{self_heal, Heal};
 ///
 /// #[derive(Debug)]
 /// enum OcrError { PoorImage, Encoding }
@@ -322,16 +322,16 @@ pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// assert_eq!(read_receipt(vec![0; 3]).await.unwrap(), "3 bytes read");
-/// assert_eq!(resilient::heal::get("read_receipt").unwrap().healed, 1);
+/// assert_eq!(resilient_async::heal::get("read_receipt").unwrap().healed, 1);
 /// # }
 /// ```
 ///
 /// | argument | meaning | default |
 /// |---|---|---|
-/// | `diagnoser = path` | an `async fn(&E, &A, &B, ...) -> resilient::Heal`: the error, then each argument by reference (after `&self`, in a method, where a bare name is a method of `Self`) | required |
+/// | `diagnoser = path` | an `async fn(&E, &A, &B, ...) -> resilient_async::Heal`: the error, then each argument by reference (after `&self`, in a method, where a bare name is a method of `Self`) | required |
 /// | `max = N` | heal rounds at most | 2 |
 /// | `backoff = "100ms"` | wait before round n: `backoff × 2^n`, or longer if the diagnoser says `Heal::RetryAfter` | `"100ms"` |
-/// | `crate = "path"` | where `resilient` is | `"::resilient"` |
+/// | `crate = "path"` | where `resilient` is | `"::resilient_async"` |
 ///
 /// One remedy runs at a time per function: a call that fails while another
 /// call's remedy runs waits for it, then tries again without diagnosing, so
@@ -350,7 +350,7 @@ pub fn self_heal(args: TokenStream, item: TokenStream) -> TokenStream {
 /// passes, the call is dropped and returns `Err(E::from(TimedOut))`.
 ///
 /// ```
-/// use resilient::{timeout, TimedOut};
+/// use resilient_async::{timeout, TimedOut};
 ///
 /// #[derive(Debug)]
 /// enum LlmError { TimedOut(TimedOut) }
@@ -371,7 +371,7 @@ pub fn self_heal(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The limit is a duration string (`"500ms"`, `"30s"`, `"2m"`) or a number
 /// of seconds, given alone or as `duration = ...`; `crate = "path"` points
-/// at a re-export of `resilient`. `E` needs `From<resilient::TimedOut>`,
+/// at a re-export of `resilient`. `E` needs `From<resilient_async::TimedOut>`,
 /// which `std::io::Error` has. [`TimedOut`] is transient, so a `#[retry]` on
 /// the same function retries a timed-out attempt: stacked with `#[retry]`,
 /// in either order, the limit applies to each attempt.
@@ -396,7 +396,7 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ```
 /// use std::time::Duration;
-/// use resilient::Transient;
+/// use resilient_async::Transient;
 ///
 /// #[derive(Debug, Transient)]
 /// #[permanent]

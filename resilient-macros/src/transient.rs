@@ -77,7 +77,7 @@ fn crate_of(attrs: &[Attribute], errors: &mut Errors) -> TokenStream {
     }
     match krate {
         Some(p) => quote!(#p::__private),
-        None => quote!(::resilient::__private),
+        None => quote!(::resilient_async::__private),
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use resilient::{CircuitOpen, TimedOut, Transient};
+use resilient_async::{CircuitOpen, TimedOut, Transient};
 use tokio::time::Instant;
 
 #[derive(Debug, Clone, PartialEq, Transient)]

@@ -1,4 +1,4 @@
-use resilient::{circuit_breaker, retry, timeout};
+use resilient_async::{circuit_breaker, retry, timeout};
 
 #[retry(max = 0)]
 #[circuit_breaker(threshold = 0)]

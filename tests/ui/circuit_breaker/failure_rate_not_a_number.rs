@@ -1,4 +1,4 @@
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(failure_rate = "50%")]
 async fn fetch() -> std::io::Result<u32> {

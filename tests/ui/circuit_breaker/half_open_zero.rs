@@ -1,4 +1,4 @@
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(half_open = 0)]
 async fn fetch() -> std::io::Result<u32> {

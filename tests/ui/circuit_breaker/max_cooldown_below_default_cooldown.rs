@@ -1,4 +1,4 @@
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(max_cooldown = "30s")]
 async fn fetch() -> std::io::Result<u32> {

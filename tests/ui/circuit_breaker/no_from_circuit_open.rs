@@ -1,4 +1,4 @@
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[derive(Debug)]
 struct PlainError;

@@ -1,4 +1,4 @@
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 fn is_fatal(error: std::io::Error) -> bool {
     error.kind() == std::io::ErrorKind::ConnectionRefused

@@ -1,5 +1,5 @@
 mod reexport {
-    pub use resilient::*;
+    pub use resilient_async::*;
 }
 
 #[reexport::circuit_breaker(threshold = 3, crate = "crate::reexport")]

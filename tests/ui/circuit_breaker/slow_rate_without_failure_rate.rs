@@ -1,4 +1,4 @@
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(slow_call = "2s", slow_rate = 0.8)]
 async fn fetch() -> std::io::Result<u32> {

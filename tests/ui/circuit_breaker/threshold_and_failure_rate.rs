@@ -1,4 +1,4 @@
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(threshold = 5, failure_rate = 0.5)]
 async fn fetch() -> std::io::Result<u32> {

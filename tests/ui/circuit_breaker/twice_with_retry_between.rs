@@ -1,4 +1,4 @@
-use resilient::{circuit_breaker, retry};
+use resilient_async::{circuit_breaker, retry};
 
 #[circuit_breaker(threshold = 3)]
 #[retry(max = 2)]

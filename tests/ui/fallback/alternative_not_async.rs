@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 fn claude(receipt: &[u8]) -> std::io::Result<u32> {
     Ok(receipt.len() as u32)

@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn claude(receipt: &[u8]) -> std::io::Result<String> {
     Ok(format!("{} bytes", receipt.len()))

@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn claude(receipt: &str) -> std::io::Result<u32> {
     Ok(receipt.len() as u32)

@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn claude() -> std::io::Result<u32> {
     Ok(2)

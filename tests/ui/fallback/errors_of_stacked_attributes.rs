@@ -1,4 +1,4 @@
-use resilient::{fallback, retry, self_heal, Heal};
+use resilient_async::{fallback, retry, self_heal, Heal};
 
 async fn claude() -> std::io::Result<u32> {
     Ok(2)

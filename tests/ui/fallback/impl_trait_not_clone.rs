@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn claude(name: impl AsRef<str>) -> std::io::Result<usize> {
     Ok(name.as_ref().len())

@@ -1,5 +1,5 @@
 // In a method, a bare name is another method of `Self`.
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn backup(_client: &Client) -> std::io::Result<u32> {
     Ok(2)

@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 #[fallback]
 async fn fetch() -> std::io::Result<u32> {

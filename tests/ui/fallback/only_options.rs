@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 fn is_busy(error: &std::io::Error) -> bool {
     error.kind() == std::io::ErrorKind::ResourceBusy

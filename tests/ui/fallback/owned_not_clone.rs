@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 struct Payload(Vec<u8>);
 

@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn claude() -> Option<u32> {
     Some(2)

@@ -1,4 +1,4 @@
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn a1() -> std::io::Result<u32> {
     Ok(1)

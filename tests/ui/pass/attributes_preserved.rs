@@ -3,7 +3,7 @@
 
 use std::io;
 
-use resilient::retry;
+use resilient_async::retry;
 
 mod inner {
     use super::*;

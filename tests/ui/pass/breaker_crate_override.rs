@@ -1,7 +1,7 @@
 use std::io;
 
 mod reexport {
-    pub use resilient::*;
+    pub use resilient_async::*;
 }
 
 #[reexport::circuit_breaker(threshold = 3, crate = "crate::reexport")]

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(threshold = 5)]
 async fn parse(text: &str) -> io::Result<u32> {

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 fn is_failure(error: &io::Error) -> bool {
     error.kind() != io::ErrorKind::NotFound
@@ -16,7 +16,7 @@ fn is_failure(error: &io::Error) -> bool {
     cooldown_jitter = 0.2,
     record_if = is_failure,
     name = "ocr",
-    crate = "resilient",
+    crate = "resilient_async",
 )]
 async fn every() -> io::Result<u32> {
     Ok(1)
@@ -37,7 +37,7 @@ async fn main() {
     assert_eq!(every().await.unwrap(), 1);
     assert_eq!(keyed(7).await.unwrap(), 7);
     assert_eq!(raw().await.unwrap(), 3);
-    let ocr = resilient::circuit_breaker::get("ocr").unwrap();
+    let ocr = resilient_async::circuit_breaker::get("ocr").unwrap();
     assert_eq!(ocr.snapshot().calls, 1);
-    assert_eq!(resilient::circuit_breaker::keyed("keyed").unwrap().len(), 1);
+    assert_eq!(resilient_async::circuit_breaker::keyed("keyed").unwrap().len(), 1);
 }

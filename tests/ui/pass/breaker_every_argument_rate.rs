@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 fn is_failure(error: &io::Error) -> bool {
     error.kind() != io::ErrorKind::NotFound
@@ -20,7 +20,7 @@ fn is_failure(error: &io::Error) -> bool {
     record_if = is_failure,
     key = region,
     max_keys = 4,
-    crate = "resilient",
+    crate = "resilient_async",
 )]
 async fn count_window(region: &str) -> io::Result<usize> {
     Ok(region.len())
@@ -54,6 +54,6 @@ async fn main() {
     assert_eq!(time_window().await.unwrap(), 2);
     assert_eq!(largest_window().await.unwrap(), 3);
     assert_eq!(small_window().await.unwrap(), 4);
-    let snapshot = resilient::circuit_breaker::get("time_window").unwrap().snapshot();
+    let snapshot = resilient_async::circuit_breaker::get("time_window").unwrap().snapshot();
     assert_eq!((snapshot.calls, snapshot.failures), (1, 0));
 }

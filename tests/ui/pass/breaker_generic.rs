@@ -1,7 +1,7 @@
 use std::fmt::Debug;
 use std::io;
 
-use resilient::{circuit_breaker, CircuitOpen};
+use resilient_async::{circuit_breaker, CircuitOpen};
 
 #[derive(Debug)]
 enum ApiError {

@@ -1,12 +1,12 @@
 #![deny(unused_imports)]
 #![allow(non_upper_case_globals)]
 // The breaker's expansion names everything through `::core` and
-// `::resilient`, and its own bindings and statics cannot clash with the
+// `::resilient_async`, and its own bindings and statics cannot clash with the
 // user's.
 
 use std::io;
 
-use resilient::{circuit_breaker, retry, timeout};
+use resilient_async::{circuit_breaker, retry, timeout};
 
 #[allow(dead_code)]
 mod core {}

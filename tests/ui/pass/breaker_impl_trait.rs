@@ -1,7 +1,7 @@
 use std::fmt::Display;
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 /// Not `Clone`: the breaker runs the body once, so it is moved in.
 #[circuit_breaker(threshold = 2)]

@@ -1,7 +1,7 @@
 use std::io;
 use std::time::Duration;
 
-use resilient::{circuit_breaker, CircuitOpen, Transient};
+use resilient_async::{circuit_breaker, CircuitOpen, Transient};
 
 #[circuit_breaker(threshold = 1, cooldown = "30s")]
 async fn connect(up: bool) -> std::io::Result<u32> {

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(threshold = 1, key = host)]
 async fn fetch(host: &str, path: &str) -> io::Result<String> {
@@ -40,7 +40,7 @@ async fn main() {
     // `a.example` is open; `b.example` has a breaker of its own.
     assert_eq!(fetch("a.example", "/x").await.unwrap_err().kind(), io::ErrorKind::ResourceBusy);
     assert_eq!(fetch("b.example", "/x").await.unwrap(), "b.example/x");
-    assert_eq!(resilient::circuit_breaker::keyed("fetch").unwrap().len(), 2);
+    assert_eq!(resilient_async::circuit_breaker::keyed("fetch").unwrap().len(), 2);
     assert_eq!(by_tenant(1, "eu".to_owned()).await.unwrap(), 3);
 
     let mut client = Client { host: "c.example".to_owned(), sent: 0 };

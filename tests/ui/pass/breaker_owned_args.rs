@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 /// Not `Clone`: the breaker runs the body once per call.
 struct Connection {

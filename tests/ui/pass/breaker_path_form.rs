@@ -2,19 +2,19 @@
 
 use std::io;
 
-#[resilient::circuit_breaker(threshold = 2)]
+#[resilient_async::circuit_breaker(threshold = 2)]
 async fn fetch() -> io::Result<u32> {
     Ok(1)
 }
 
-#[resilient::circuit_breaker]
-#[resilient::retry(max = 2)]
+#[resilient_async::circuit_breaker]
+#[resilient_async::retry(max = 2)]
 async fn stacked() -> io::Result<u32> {
     Ok(2)
 }
 
-#[::resilient::timeout("1s")]
-#[::resilient::circuit_breaker()]
+#[::resilient_async::timeout("1s")]
+#[::resilient_async::circuit_breaker()]
 async fn absolute() -> io::Result<u32> {
     Ok(3)
 }
@@ -24,5 +24,5 @@ async fn main() {
     assert_eq!(fetch().await.unwrap(), 1);
     assert_eq!(stacked().await.unwrap(), 2);
     assert_eq!(absolute().await.unwrap(), 3);
-    assert!(resilient::circuit_breaker::get("absolute").is_some());
+    assert!(resilient_async::circuit_breaker::get("absolute").is_some());
 }

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 mod reexport {
-    pub use resilient::*;
+    pub use resilient_async::*;
 }
 
 static CALLS: AtomicU32 = AtomicU32::new(0);
@@ -17,7 +17,7 @@ async fn fetch() -> std::io::Result<u32> {
 }
 
 #[allow(non_snake_case)]
-#[resilient::circuit_breaker(key = BREAKERS, threshold = 1)]
+#[resilient_async::circuit_breaker(key = BREAKERS, threshold = 1)]
 async fn keyed_on_a_name_the_expansion_uses(BREAKERS: &str) -> std::io::Result<usize> {
     Ok(BREAKERS.len())
 }

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::{circuit_breaker, retry};
+use resilient_async::{circuit_breaker, retry};
 
 fn assert_send<T: Send>(_: T) {}
 

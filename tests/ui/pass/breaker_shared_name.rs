@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 #[circuit_breaker(threshold = 2, name = "vision")]
 async fn describe(image: &[u8]) -> io::Result<usize> {
@@ -27,8 +27,8 @@ async fn main() {
     let refused = describe(b"png").await.unwrap_err();
     assert_eq!(refused.kind(), io::ErrorKind::ResourceBusy);
     assert_eq!(caption(b"png").await.unwrap_err().kind(), io::ErrorKind::ResourceBusy);
-    let vision = resilient::circuit_breaker::get("vision").unwrap();
-    assert_eq!(vision.state(), resilient::circuit_breaker::State::Open);
-    assert!(resilient::circuit_breaker::get("describe").is_none());
-    assert!(resilient::circuit_breaker::get("caption").is_none());
+    let vision = resilient_async::circuit_breaker::get("vision").unwrap();
+    assert_eq!(vision.state(), resilient_async::circuit_breaker::State::Open);
+    assert!(resilient_async::circuit_breaker::get("describe").is_none());
+    assert!(resilient_async::circuit_breaker::get("caption").is_none());
 }

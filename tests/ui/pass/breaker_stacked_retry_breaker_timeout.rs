@@ -2,7 +2,7 @@
 
 use std::io;
 
-use resilient::{circuit_breaker, retry, timeout};
+use resilient_async::{circuit_breaker, retry, timeout};
 
 #[retry(max = 2, backoff = "1ms")]
 #[circuit_breaker(threshold = 5)]
@@ -38,6 +38,6 @@ async fn main() {
     assert_eq!(retried("ab".to_owned()).await.unwrap(), 2);
     assert_eq!(bounded().await.unwrap(), 3);
     assert!(down().await.is_err());
-    let breaker = resilient::circuit_breaker::get("down").unwrap().snapshot();
+    let breaker = resilient_async::circuit_breaker::get("down").unwrap().snapshot();
     assert_eq!((breaker.calls, breaker.failures), (3, 3));
 }

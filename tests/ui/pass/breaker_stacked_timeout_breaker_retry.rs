@@ -2,7 +2,7 @@
 
 use std::io;
 
-use resilient::{circuit_breaker, retry, timeout};
+use resilient_async::{circuit_breaker, retry, timeout};
 
 #[timeout("1s")]
 #[circuit_breaker(threshold = 5)]
@@ -46,6 +46,6 @@ async fn main() {
     assert_eq!(bounded().await.unwrap(), 3);
     assert_eq!(breaker_first().await.unwrap(), 4);
     assert!(down().await.is_err());
-    let breaker = resilient::circuit_breaker::get("down").unwrap().snapshot();
+    let breaker = resilient_async::circuit_breaker::get("down").unwrap().snapshot();
     assert_eq!((breaker.calls, breaker.failures), (3, 3));
 }

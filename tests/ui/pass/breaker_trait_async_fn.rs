@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::circuit_breaker;
+use resilient_async::circuit_breaker;
 
 trait Api {
     fn base(&self) -> u32;

@@ -1,7 +1,7 @@
 use std::io;
 
 mod reexport {
-    pub use resilient::*;
+    pub use resilient_async::*;
 }
 
 #[reexport::retry(max = 2, crate = "crate::reexport")]

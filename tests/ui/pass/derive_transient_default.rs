@@ -1,4 +1,4 @@
-use resilient::Transient;
+use resilient_async::Transient;
 
 /// Every variant is transient unless marked otherwise.
 #[derive(Debug, Transient)]

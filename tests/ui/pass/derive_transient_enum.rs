@@ -1,7 +1,7 @@
 use std::io;
 use std::time::Duration;
 
-use resilient::Transient;
+use resilient_async::Transient;
 
 /// Variants are permanent unless marked otherwise.
 #[derive(Debug, Transient)]

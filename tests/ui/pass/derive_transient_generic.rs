@@ -1,7 +1,7 @@
 use std::fmt::Debug;
 use std::time::Duration;
 
-use resilient::Transient;
+use resilient_async::Transient;
 
 #[derive(Debug, Transient)]
 enum Wrapped<E: Transient, T>

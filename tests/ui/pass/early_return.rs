@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(max = 2)]
 async fn parse(text: &str) -> io::Result<u32> {

@@ -6,7 +6,7 @@
 
 use std::pin::Pin;
 
-use resilient::{retry, Transient};
+use resilient_async::{retry, Transient};
 
 const result: u8 = 0;
 const delay: u8 = 1;

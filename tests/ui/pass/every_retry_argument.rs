@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(
     attempts = 4,
@@ -12,7 +12,7 @@ use resilient::retry;
     timeout = "5s",
     timeout_factor = 1.5,
     deadline = 60,
-    crate = "resilient",
+    crate = "resilient_async",
 )]
 async fn every() -> io::Result<u32> {
     Ok(1)

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn claude(serves: u8) -> io::Result<u8> {
     if serves == 1 {

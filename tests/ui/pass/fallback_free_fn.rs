@@ -1,7 +1,7 @@
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::fallback;
+use resilient_async::fallback;
 
 static PRIMARY: AtomicU32 = AtomicU32::new(0);
 static CLAUDE: AtomicU32 = AtomicU32::new(0);

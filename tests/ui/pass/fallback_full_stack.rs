@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use resilient::{circuit_breaker, fallback, retry, self_heal, timeout, Heal};
+use resilient_async::{circuit_breaker, fallback, retry, self_heal, timeout, Heal};
 use tokio::time::{sleep, Instant};
 
 static LOG: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
@@ -56,10 +56,10 @@ async fn never(_: &str) -> io::Result<String> {
 #[retry(max = 1, backoff = "10ms")]
 async fn healed(page: &str) -> io::Result<String> {
     log("body");
-    let attempt = resilient::attempt()
+    let attempt = resilient_async::attempt()
         .expect("inside a retried call")
         .number();
-    let rounds = resilient::heal::get("healed").map_or(0, |h| h.diagnosed);
+    let rounds = resilient_async::heal::get("healed").map_or(0, |h| h.diagnosed);
     if rounds == 0 || attempt > 1 {
         sleep(Duration::from_secs(2)).await;
     }
@@ -82,18 +82,18 @@ async fn main() {
         Duration::from_millis(4 * 1000 + 2 * 10 + 100)
     );
 
-    let breaker = resilient::circuit_breaker::get("ocr").unwrap().snapshot();
+    let breaker = resilient_async::circuit_breaker::get("ocr").unwrap().snapshot();
     assert_eq!((breaker.calls, breaker.failures), (4, 4));
-    let heal = resilient::heal::get("ocr").unwrap();
+    let heal = resilient_async::heal::get("ocr").unwrap();
     assert_eq!((heal.diagnosed, heal.healed, heal.gave_up), (1, 0, 1));
-    let chain = resilient::fallback::get("ocr").unwrap();
+    let chain = resilient_async::fallback::get("ocr").unwrap();
     let tiers: Vec<_> = chain
         .tiers
         .iter()
         .map(|t| (t.name, t.served, t.failures))
         .collect();
     assert_eq!(tiers, [("ocr", 0, 1), ("backup", 1, 0)]);
-    let metrics = resilient::metrics::get("ocr").unwrap();
+    let metrics = resilient_async::metrics::get("ocr").unwrap();
     // One call, served by the fallback: counted once.
     assert_eq!((metrics.calls, metrics.successes, metrics.failures), (1, 1, 0));
     assert_eq!(
@@ -105,12 +105,12 @@ async fn main() {
     assert_eq!(healed("p2").await.unwrap(), "p2 healed");
     assert_eq!(take_log(), ["body", "body", "diagnose", "body"]);
     assert_eq!(start.elapsed(), Duration::from_millis(2 * 1000 + 10 + 100));
-    let heal = resilient::heal::get("healed").unwrap();
+    let heal = resilient_async::heal::get("healed").unwrap();
     assert_eq!((heal.diagnosed, heal.healed, heal.gave_up), (1, 1, 0));
-    let breaker = resilient::circuit_breaker::get("healed")
+    let breaker = resilient_async::circuit_breaker::get("healed")
         .unwrap()
         .snapshot();
     assert_eq!((breaker.calls, breaker.failures), (3, 2));
-    let chain = resilient::fallback::get("healed").unwrap();
+    let chain = resilient_async::fallback::get("healed").unwrap();
     assert_eq!((chain.tiers[0].served, chain.tiers[1].calls), (1, 0));
 }

@@ -2,7 +2,7 @@ use std::fmt::{Debug, Display};
 use std::io;
 use std::num::ParseIntError;
 
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn first_or_default<T: Clone + Debug>(items: Vec<T>, default: &T) -> io::Result<T> {
     let _ = items;
@@ -60,7 +60,7 @@ async fn main() {
     assert_eq!(parse::<BadNumber>(" 7").await.unwrap(), 7);
     assert_eq!(parse::<ParseIntError>("8").await.unwrap(), 8);
     assert!(parse::<BadNumber>("x").await.is_err());
-    let chain = resilient::fallback::get("parse").unwrap();
+    let chain = resilient_async::fallback::get("parse").unwrap();
     assert_eq!(chain.tiers[1].name, "parse_trimmed");
     assert_eq!((chain.tiers[1].served, chain.tiers[1].failures), (1, 1));
 }

@@ -1,12 +1,12 @@
 #![deny(unused_imports)]
 #![allow(non_upper_case_globals)]
 // The fallback's expansion names everything through `::core` and
-// `::resilient`, and its own bindings, label and statics cannot clash with
+// `::resilient_async`, and its own bindings, label and statics cannot clash with
 // the user's.
 
 use std::io;
 
-use resilient::{fallback, retry, self_heal, Heal};
+use resilient_async::{fallback, retry, self_heal, Heal};
 
 #[allow(dead_code)]
 mod core {}
@@ -105,7 +105,7 @@ async fn main() {
     assert_eq!(arguments(0, 2).await.unwrap(), 0);
     assert_eq!(stacked(1, "ab".to_owned()).await.unwrap(), 2);
     assert_eq!(stacked(0, "ab".to_owned()).await.unwrap(), 2);
-    let chain = ::resilient::fallback::get("plain").unwrap();
+    let chain = ::resilient_async::fallback::get("plain").unwrap();
     let tiers: Vec<_> = chain
         .tiers
         .iter()

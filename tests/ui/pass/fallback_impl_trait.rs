@@ -1,7 +1,7 @@
 use std::fmt::Display;
 use std::io;
 
-use resilient::fallback;
+use resilient_async::fallback;
 
 fn down() -> io::Error {
     io::ErrorKind::ConnectionReset.into()

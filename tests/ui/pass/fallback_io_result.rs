@@ -1,7 +1,7 @@
 use std::fmt;
 use std::io;
 
-use resilient::fallback;
+use resilient_async::fallback;
 
 async fn local(up: bool) -> std::io::Result<u32> {
     if up {

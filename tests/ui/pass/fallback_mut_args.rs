@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::{fallback, retry};
+use resilient_async::{fallback, retry};
 
 fn down() -> io::Error {
     io::ErrorKind::ConnectionReset.into()

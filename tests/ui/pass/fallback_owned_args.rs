@@ -1,7 +1,7 @@
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::{fallback, retry, self_heal, Heal};
+use resilient_async::{fallback, retry, self_heal, Heal};
 
 static CLONES: AtomicU32 = AtomicU32::new(0);
 

@@ -22,14 +22,14 @@ fn down() -> io::Error {
     io::ErrorKind::ConnectionReset.into()
 }
 
-#[resilient::fallback(providers::claude = 0.015, providers::local::ocr = 0.001)]
+#[resilient_async::fallback(providers::claude = 0.015, providers::local::ocr = 0.001)]
 async fn read(fails: bool) -> io::Result<&'static str> {
     let _ = fails;
     Err(down())
 }
 
-#[::resilient::fallback(crate::providers::claude, self::providers::local::ocr)]
-#[resilient::retry(max = 1, backoff = "1ms")]
+#[::resilient_async::fallback(crate::providers::claude, self::providers::local::ocr)]
+#[resilient_async::retry(max = 1, backoff = "1ms")]
 async fn absolute(fails: bool) -> io::Result<&'static str> {
     let _ = fails;
     Err(down())
@@ -39,7 +39,7 @@ async fn absolute(fails: bool) -> io::Result<&'static str> {
 async fn main() {
     assert_eq!(read(false).await.unwrap(), "claude");
     assert_eq!(read(true).await.unwrap(), "local");
-    let chain = resilient::fallback::get("read").unwrap();
+    let chain = resilient_async::fallback::get("read").unwrap();
     let tiers: Vec<_> = chain
         .tiers
         .iter()
@@ -51,6 +51,6 @@ async fn main() {
     );
 
     assert_eq!(absolute(true).await.unwrap(), "local");
-    let metrics = resilient::metrics::get("absolute").unwrap();
+    let metrics = resilient_async::metrics::get("absolute").unwrap();
     assert_eq!(metrics.attempts, 2);
 }

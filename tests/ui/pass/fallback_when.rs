@@ -1,7 +1,7 @@
 use std::io::{self, ErrorKind};
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::fallback;
+use resilient_async::fallback;
 
 static MIRROR: AtomicU32 = AtomicU32::new(0);
 static ARCHIVE: AtomicU32 = AtomicU32::new(0);
@@ -86,7 +86,7 @@ async fn main() {
     assert_eq!(out.unwrap(), "archive");
     assert_eq!(calls(), (3, 1));
 
-    let chain = resilient::fallback::get("download").unwrap();
+    let chain = resilient_async::fallback::get("download").unwrap();
     let figures: Vec<_> = chain
         .tiers
         .iter()

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(max = 2, backoff = "10ms")]
 async fn fetch(id: u32) -> io::Result<u32> {

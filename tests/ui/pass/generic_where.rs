@@ -1,7 +1,7 @@
 use std::fmt::{self, Display};
 use std::io;
 
-use resilient::{retry, Transient};
+use resilient_async::{retry, Transient};
 
 #[derive(Debug, Transient)]
 #[transient]

@@ -1,10 +1,10 @@
 #![deny(unused_imports)]
-// The expansions name everything through `::core` and `::resilient`, and
+// The expansions name everything through `::core` and `::resilient_async`, and
 // their own bindings cannot clash with the user's.
 
 use std::io;
 
-use resilient::{retry, timeout, Transient};
+use resilient_async::{retry, timeout, Transient};
 
 #[allow(dead_code)]
 mod core {}

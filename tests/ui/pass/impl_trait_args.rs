@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::retry;
+use resilient_async::retry;
 
 /// `impl AsRef<str>` is lent to each attempt; `impl Into<String> + Clone` is cloned.
 #[retry(max = 2)]

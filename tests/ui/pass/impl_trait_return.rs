@@ -1,7 +1,7 @@
 use std::fmt::Display;
 use std::io;
 
-use resilient::{retry, timeout};
+use resilient_async::{retry, timeout};
 
 #[retry(max = 2)]
 async fn describe(id: u32) -> io::Result<impl Display> {

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(max = 2)]
 async fn consume(name: String, bytes: Vec<u8>) -> io::Result<(String, Vec<u8>)> {

@@ -2,19 +2,19 @@
 
 use std::io;
 
-#[resilient::retry(max = 2)]
+#[resilient_async::retry(max = 2)]
 async fn fetch() -> io::Result<u32> {
     Ok(1)
 }
 
-#[resilient::timeout("1s")]
-#[resilient::retry(max = 2)]
+#[resilient_async::timeout("1s")]
+#[resilient_async::retry(max = 2)]
 async fn stacked() -> io::Result<u32> {
     Ok(2)
 }
 
-#[::resilient::retry(max = 2)]
-#[::resilient::timeout("1s")]
+#[::resilient_async::retry(max = 2)]
+#[::resilient_async::timeout("1s")]
 async fn absolute() -> io::Result<u32> {
     Ok(3)
 }

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use resilient::retry;
+use resilient_async::retry;
 
 #[derive(Debug)]
 struct HttpError {

@@ -2,7 +2,7 @@ use std::io;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
-use resilient::{self_heal, Heal};
+use resilient_async::{self_heal, Heal};
 use tokio::time::Instant;
 
 fn ms(n: u64) -> Duration {

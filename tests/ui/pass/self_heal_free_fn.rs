@@ -1,7 +1,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::{heal, self_heal, Heal};
+use resilient_async::{heal, self_heal, Heal};
 
 static DIAGNOSES: AtomicU32 = AtomicU32::new(0);
 

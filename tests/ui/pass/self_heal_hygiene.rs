@@ -1,11 +1,11 @@
 #![deny(unused_imports)]
 #![allow(non_upper_case_globals)]
-// The heal's expansion names everything through `::core` and `::resilient`,
+// The heal's expansion names everything through `::core` and `::resilient_async`,
 // and its own bindings and statics cannot clash with the user's.
 
 use std::io;
 
-use resilient::{self_heal, Heal};
+use resilient_async::{self_heal, Heal};
 
 #[allow(dead_code)]
 mod core {}
@@ -54,7 +54,7 @@ async fn plain(
     let __resilient_out = __resilient_round + __resilient_seen;
     let __resilient_value = __resilient_delay + HEALER + METRICS;
     let __resilient_fake_return = 0_u8;
-    if resilient::heal::get("plain").is_none() {
+    if resilient_async::heal::get("plain").is_none() {
         return Err(io::ErrorKind::ConnectionReset.into());
     }
     Ok(__resilient_out + __resilient_value + __resilient_fake_return)
@@ -64,6 +64,6 @@ async fn plain(
 async fn main() {
     assert_eq!(plain(0, 1, 2).await.unwrap(), 6);
     assert!(plain(1, 1, 2).await.is_ok());
-    let figures = resilient::heal::get("plain").unwrap();
+    let figures = resilient_async::heal::get("plain").unwrap();
     assert_eq!((figures.diagnosed, figures.healed), (1, 1));
 }

@@ -1,7 +1,7 @@
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::{self_heal, Heal};
+use resilient_async::{self_heal, Heal};
 
 fn first_fails(attempts: &AtomicU32) -> io::Result<()> {
     if attempts.fetch_add(1, SeqCst) == 0 {

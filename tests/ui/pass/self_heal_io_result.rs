@@ -2,7 +2,7 @@ use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::{self_heal, Heal};
+use resilient_async::{self_heal, Heal};
 
 async fn reconnect(error: &io::Error, _: &AtomicU32) -> Heal {
     match error.kind() {

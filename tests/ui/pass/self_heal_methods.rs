@@ -1,7 +1,7 @@
 use std::cell::Cell;
 use std::io;
 
-use resilient::{heal, self_heal, Heal};
+use resilient_async::{heal, self_heal, Heal};
 
 fn down() -> io::Error {
     io::ErrorKind::ConnectionReset.into()

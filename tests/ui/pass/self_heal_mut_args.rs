@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::{retry, self_heal, Heal};
+use resilient_async::{retry, self_heal, Heal};
 
 /// A `&mut` argument reaches the diagnoser as a shared reference.
 async fn diagnose(_: &io::Error, buf: &Vec<&'static str>, tries: &u32) -> Heal {

@@ -6,16 +6,16 @@ use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 mod doctor {
     use std::sync::atomic::AtomicU32;
 
-    pub async fn diagnose(_: &std::io::Error, _: &AtomicU32) -> resilient::Heal {
-        resilient::Heal::Retry
+    pub async fn diagnose(_: &std::io::Error, _: &AtomicU32) -> resilient_async::Heal {
+        resilient_async::Heal::Retry
     }
 
     pub mod strict {
         pub async fn diagnose(
             _: &std::io::Error,
             _: &std::sync::atomic::AtomicU32,
-        ) -> resilient::Heal {
-            resilient::Heal::GiveUp
+        ) -> resilient_async::Heal {
+            resilient_async::Heal::GiveUp
         }
     }
 }
@@ -28,18 +28,18 @@ fn first_fails(attempts: &AtomicU32) -> io::Result<u32> {
     Ok(n + 1)
 }
 
-#[resilient::self_heal(diagnoser = doctor::diagnose)]
+#[resilient_async::self_heal(diagnoser = doctor::diagnose)]
 async fn fetch(attempts: &AtomicU32) -> io::Result<u32> {
     first_fails(attempts)
 }
 
-#[::resilient::self_heal(diagnoser = crate::doctor::strict::diagnose)]
+#[::resilient_async::self_heal(diagnoser = crate::doctor::strict::diagnose)]
 async fn strict(attempts: &AtomicU32) -> io::Result<u32> {
     first_fails(attempts)
 }
 
-#[resilient::retry(max = 1, backoff = "1ms")]
-#[resilient::self_heal(diagnoser = self::doctor::diagnose, max = 1)]
+#[resilient_async::retry(max = 1, backoff = "1ms")]
+#[resilient_async::self_heal(diagnoser = self::doctor::diagnose, max = 1)]
 async fn stacked(attempts: &AtomicU32) -> io::Result<u32> {
     let n = attempts.fetch_add(1, SeqCst);
     if n < 2 {
@@ -57,6 +57,6 @@ async fn main() {
     assert_eq!(attempts.load(SeqCst), 1);
     let attempts = AtomicU32::new(0);
     assert_eq!(stacked(&attempts).await.unwrap(), 3);
-    let figures = resilient::heal::get("stacked").unwrap();
+    let figures = resilient_async::heal::get("stacked").unwrap();
     assert_eq!((figures.diagnosed, figures.healed), (1, 1));
 }

@@ -5,7 +5,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
-use resilient::{self_heal, Heal};
+use resilient_async::{self_heal, Heal};
 use tokio::time::{sleep, Instant};
 
 static DIAGNOSES: AtomicU32 = AtomicU32::new(0);
@@ -36,7 +36,7 @@ async fn main() {
     // One remedy (1s) for the three calls, then each call's 10ms backoff.
     assert_eq!(start.elapsed(), Duration::from_millis(1010));
     assert_eq!((DIAGNOSES.load(SeqCst), RUNS.load(SeqCst)), (1, 6));
-    let figures = resilient::heal::get("fetch").unwrap();
+    let figures = resilient_async::heal::get("fetch").unwrap();
     assert_eq!(
         (
             figures.diagnosed,

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::{retry, timeout};
+use resilient_async::{retry, timeout};
 
 fn assert_send<T: Send>(_: T) {}
 

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use resilient::{retry, timeout};
+use resilient_async::{retry, timeout};
 
 #[retry(max = 2)]
 #[timeout("1s")]

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use resilient::{retry, timeout};
+use resilient_async::{retry, timeout};
 
 #[timeout("1s")]
 #[retry(max = 2)]

@@ -1,6 +1,6 @@
 use std::io;
 
-use resilient::timeout;
+use resilient_async::timeout;
 
 #[timeout("30s")]
 async fn positional() -> io::Result<u32> {
@@ -12,7 +12,7 @@ async fn seconds() -> io::Result<u32> {
     Ok(2)
 }
 
-#[timeout(duration = "1m", crate = "resilient")]
+#[timeout(duration = "1m", crate = "resilient_async")]
 async fn keyed() -> io::Result<u32> {
     Ok(3)
 }

@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(backoff = -2.0)]
 async fn fetch() -> std::io::Result<u32> {

@@ -1,4 +1,4 @@
-use resilient::{retry, timeout};
+use resilient_async::{retry, timeout};
 
 #[retry(max = 0)]
 #[timeout("0s")]

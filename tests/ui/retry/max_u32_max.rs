@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(max = 4294967295)]
 async fn fetch() -> std::io::Result<u32> {

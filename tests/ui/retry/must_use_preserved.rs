@@ -1,6 +1,6 @@
 #![deny(unused_must_use)]
 
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(max = 2)]
 #[must_use = "the fetched value is the point"]

@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(max = 2)]
 async fn fetch() {}

@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 struct Payload(Vec<u8>);
 

@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(max = 2, retry_if = is_busy)]
 async fn fetch() -> std::io::Result<u32> {

@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 fn is_busy(error: std::io::Error) -> bool {
     error.kind() == std::io::ErrorKind::ResourceBusy

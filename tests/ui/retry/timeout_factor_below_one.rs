@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(timeout = "1s", timeout_factor = 0.5)]
 async fn fetch() -> std::io::Result<u32> {

@@ -1,4 +1,4 @@
-use resilient::retry;
+use resilient_async::retry;
 
 #[retry(timeout = "10s", deadline = "5s")]
 async fn fetch() -> std::io::Result<u32> {

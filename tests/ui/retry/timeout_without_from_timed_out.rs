@@ -1,4 +1,4 @@
-use resilient::{retry, Transient};
+use resilient_async::{retry, Transient};
 
 #[derive(Debug, Transient)]
 #[transient]

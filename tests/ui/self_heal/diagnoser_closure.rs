@@ -1,6 +1,6 @@
-use resilient::self_heal;
+use resilient_async::self_heal;
 
-#[self_heal(diagnoser = |_| async { resilient::Heal::Retry })]
+#[self_heal(diagnoser = |_| async { resilient_async::Heal::Retry })]
 async fn fetch() -> std::io::Result<u32> {
     Ok(1)
 }

@@ -1,5 +1,5 @@
 // The diagnoser borrows the receiver shared, even in a `&mut self` method.
-use resilient::{self_heal, Heal};
+use resilient_async::{self_heal, Heal};
 
 struct Client {
     token: u32,

@@ -1,4 +1,4 @@
-use resilient::self_heal;
+use resilient_async::self_heal;
 
 #[self_heal(diagnoser = diagnose)]
 async fn fetch() -> std::io::Result<u32> {

@@ -1,4 +1,4 @@
-use resilient::self_heal;
+use resilient_async::self_heal;
 
 async fn diagnose(_error: &std::io::Error) -> bool {
     true

@@ -1,4 +1,4 @@
-use resilient::{self_heal, Heal};
+use resilient_async::{self_heal, Heal};
 
 async fn diagnose(_error: &std::io::Error) -> Heal {
     Heal::Retry

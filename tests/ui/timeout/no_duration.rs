@@ -1,4 +1,4 @@
-use resilient::timeout;
+use resilient_async::timeout;
 
 #[timeout]
 async fn fetch() -> std::io::Result<u32> {

@@ -1,4 +1,4 @@
-use resilient::timeout;
+use resilient_async::timeout;
 
 #[derive(Debug)]
 struct PlainError;

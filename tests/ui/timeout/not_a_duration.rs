@@ -1,4 +1,4 @@
-use resilient::timeout;
+use resilient_async::timeout;
 
 const LIMIT: u64 = 30;
 

@@ -1,4 +1,4 @@
-use resilient::timeout;
+use resilient_async::timeout;
 
 #[timeout("1s")]
 fn fetch() -> std::io::Result<u32> {

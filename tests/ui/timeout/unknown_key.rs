@@ -1,4 +1,4 @@
-use resilient::timeout;
+use resilient_async::timeout;
 
 #[timeout(limit = "30s")]
 async fn fetch() -> std::io::Result<u32> {

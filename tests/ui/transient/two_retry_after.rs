@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use resilient::Transient;
+use resilient_async::Transient;
 
 #[derive(Transient)]
 enum ApiError {

@@ -1,4 +1,4 @@
-use resilient::Transient;
+use resilient_async::Transient;
 
 #[derive(Transient)]
 #[transient]
