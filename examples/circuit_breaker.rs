@@ -106,7 +106,9 @@ async fn main() {
         sleep(Duration::from_millis(20)).await;
     }
     let b = breakers::get("read_receipt").unwrap().snapshot();
-    let m = resilient_async::metrics::get("read_receipt").unwrap();
+    let m = resilient_async::metrics::get("read_receipt")
+        .unwrap()
+        .snapshot();
     println!("\n80 receipts, one every 20 ms; the service is down from 300 ms to 1100 ms");
     println!("  {timeline}");
     println!("  (. read   x failed after retries   o refused by the open breaker)\n");

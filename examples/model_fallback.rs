@@ -87,7 +87,9 @@ pub async fn main() -> Figures {
         }
         served_by.push(out.map(|r| r.model).map_err(|e| e.to_string()));
     }
-    let chain = fallback::get("gpt4_vision").expect("called above");
+    let chain = fallback::get("gpt4_vision")
+        .expect("called above")
+        .snapshot();
     println!("\ntier           cost  calls  served  failed");
     for t in &chain.tiers {
         let (name, cost) = (t.name, t.cost);

@@ -119,7 +119,9 @@ async fn main() {
         }
     }
 
-    let m = resilient_async::metrics::get("read_receipt").expect("called above");
+    let m = resilient_async::metrics::get("read_receipt")
+        .expect("called above")
+        .snapshot();
     println!(
         "{receipts} receipts through a flaky OCR service (seed {seed}) in {:.2?}",
         started.elapsed()

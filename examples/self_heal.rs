@@ -119,7 +119,9 @@ pub async fn main() -> Figures {
         println!("  receipt {id}: {}{end}", log.join(" -> "));
         receipts.push((log, out));
     }
-    let heal = heal::get("extract_text").expect("extract_text healed");
+    let heal = heal::get("extract_text")
+        .expect("extract_text healed")
+        .snapshot();
     println!(
         "\nheal::get(\"extract_text\"): {} diagnosed, {} healed, {} gave up",
         heal.diagnosed, heal.healed, heal.gave_up

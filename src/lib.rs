@@ -82,7 +82,16 @@
 #![warn(missing_docs)]
 
 #[doc(inline)]
-pub use resilient_core::*;
+pub use resilient_core::{
+    attempt, seed_jitter, Attempt, Batch, BreakerConfig, BreakerPolicy, ByTransient,
+    CircuitBreaker, CircuitOpen, Classify, ConfigError, Handle, Heal, HealConfig, HealPolicy,
+    IdempotencyKey, ItemError, Jitter, Name, RetryConfig, RetryIf, RetryPolicy, Schedule, TimedOut,
+    Transient, Verdict,
+};
+#[doc(inline)]
+pub use resilient_core::{
+    batch, circuit_breaker, executor, fallback, heal, metrics, policy, registry, retry, timeout,
+};
 #[doc(inline)]
 pub use resilient_macros::{circuit_breaker, fallback, retry, self_heal, timeout, Transient};
 

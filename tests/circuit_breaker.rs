@@ -43,7 +43,7 @@ async fn opens_after_threshold_and_probes_after_the_cooldown() {
         (b.state, b.calls, b.rejections, b.transitions),
         (State::Closed, 4, 2, 3)
     );
-    let m = resilient_async::metrics::get("vision").unwrap();
+    let m = resilient_async::metrics::get("vision").unwrap().snapshot();
     assert_eq!((m.calls, m.failures, m.rejections), (6, 5, 2));
 }
 
@@ -63,7 +63,7 @@ async fn retry_above_a_breaker_waits_out_the_cooldown_when_it_fits() {
     // third, due at 3 s, is refused with 8 s to wait, longer than the 4 s
     // backoff, so the fourth runs at 11 s: the probe, which succeeds.
     assert_eq!(CLOCK.marks(), secs(&[0.0, 1.0, 11.0]));
-    let m = resilient_async::metrics::get("llm").unwrap();
+    let m = resilient_async::metrics::get("llm").unwrap().snapshot();
     assert_eq!((m.attempts, m.rejections, m.successes), (4, 1, 1));
 }
 
@@ -82,7 +82,13 @@ async fn retry_gives_up_at_once_when_the_cooldown_exceeds_max_delay() {
     assert_eq!(open.retry_after(), Some(Duration::from_secs(58)));
     assert_eq!(start.elapsed(), Duration::from_secs(3));
     assert_eq!(SERVICE.calls(), 2);
-    assert_eq!(resilient_async::metrics::get("ocr").unwrap().attempts, 3);
+    assert_eq!(
+        resilient_async::metrics::get("ocr")
+            .unwrap()
+            .snapshot()
+            .attempts,
+        3
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -201,9 +201,9 @@ fn partial_success_keeps_every_receipt_once() {
 #[test]
 fn metrics_add_up() {
     let f = metrics::main();
-    let names: Vec<_> = f.functions.iter().map(|m| m.name).collect();
+    let names: Vec<_> = f.functions.iter().map(|m| m.name.to_string()).collect();
     assert_eq!(names, ["ocr_extract", "summarize", "store_result"]);
-    let [ocr, summarize, store] = [0, 1, 2].map(|i| f.functions[i]);
+    let [ocr, summarize, store] = [0, 1, 2].map(|i| f.functions[i].clone());
     assert_eq!(ocr.calls, 40);
     // Each step runs for the receipts the step before it served.
     assert_eq!(summarize.calls, ocr.successes);

@@ -70,7 +70,9 @@ async fn each_tier_runs_only_when_the_one_before_failed() {
     );
     assert_eq!(take_log(), ["gpt4_vision", "claude", "local_ocr"]);
 
-    let chain = resilient_async::fallback::get("gpt4_vision").unwrap();
+    let chain = resilient_async::fallback::get("gpt4_vision")
+        .unwrap()
+        .snapshot();
     let served: Vec<u64> = chain.tiers.iter().map(|t| t.served).collect();
     let failed: Vec<u64> = chain.tiers.iter().map(|t| t.failures).collect();
     assert_eq!(served, [1, 1, 1]);

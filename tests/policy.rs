@@ -36,14 +36,11 @@ fn a_file_is_checked_into_policies() {
     let p = Policies::from_toml(FILE).unwrap();
     let ocr = p.get("ocr").unwrap();
     assert_eq!(ocr.retry.unwrap().max_retries(), 2);
-    assert_eq!(
-        ocr.retry.unwrap().config().backoff_base(),
-        Duration::from_secs(1)
-    );
+    assert_eq!(ocr.retry.unwrap().backoff(), Duration::from_secs(1));
     assert_eq!(ocr.timeout, Some(Duration::from_secs(30)));
     assert_eq!(ocr.fallback, ["claude", "local_ocr"]);
     assert_eq!(
-        ocr.circuit_breaker.unwrap().config().cooldown_base(),
+        ocr.circuit_breaker.unwrap().cooldown(),
         Duration::from_secs(60)
     );
     assert_eq!(p.get("claude").unwrap().retry.unwrap().max_retries(), 0);
@@ -60,7 +57,7 @@ fn a_bad_file_names_the_key_and_the_line() {
     assert_eq!((e.key(), e.line()), ("ocr.retry.max_delay", Some(4)));
     assert_eq!(
         e.to_string(),
-        "line 4, `ocr.retry.max_delay`: must not be less than `backoff`"
+        "line 4: `ocr.retry.max_delay` (1ms) is below `backoff` (1s); the cap must be at least the first delay"
     );
     let e = refused("[ocr.circuit_breaker]\nthreshold = 3\nfailure_rate = 0.5\n");
     assert_eq!(
@@ -102,8 +99,8 @@ async fn retry_follows_the_loaded_file_and_a_bad_reload_changes_nothing() {
     assert_eq!(start.elapsed(), Duration::from_secs(5));
 
     // A bad file is refused, and the last good one stays in force.
-    let e = policy::load("[tunable.retry]\nmax = 0\n").unwrap_err();
-    assert_eq!((e.key(), e.line()), ("tunable.retry.max", Some(2)));
+    let e = policy::load("[tunable.retry]\nattempts = 0\n").unwrap_err();
+    assert_eq!((e.key(), e.line()), ("tunable.retry.attempts", Some(2)));
     assert!(tunable().await.is_err());
     assert_eq!(CALLS.swap(0, SeqCst), 2);
 

@@ -60,7 +60,7 @@ async fn every_receipt_is_accounted_for_and_charged_at_most_once() {
         assert_eq!(charged, read);
         // Every tier the client says served a call answered it on the
         // server: served calls never exceed the server's `200`s.
-        let chain = resilient_async::fallback::get("vision").unwrap();
+        let chain = resilient_async::fallback::get("vision").unwrap().snapshot();
         for tier in &chain.tiers {
             let server_ok = l.served.get(tier.name).copied().unwrap_or(0);
             assert!(
@@ -86,7 +86,7 @@ async fn every_receipt_is_accounted_for_and_charged_at_most_once() {
     });
 
     // The function's figures count each receipt once.
-    let m = resilient_async::metrics::get("vision").unwrap();
+    let m = resilient_async::metrics::get("vision").unwrap().snapshot();
     assert_eq!(m.calls, config.receipts as u64);
     assert_eq!(m.successes, report.read.len() as u64);
 }

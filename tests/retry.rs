@@ -167,7 +167,9 @@ async fn per_attempt_timeout_grows_by_timeout_factor() {
     );
     // 30 s attempt + 0.1 s, 60 s attempt + 0.2 s, then the 120 s attempt.
     assert_eq!(CLOCK.marks(), secs(&[0.0, 30.1, 90.3]));
-    let figures = resilient_async::metrics::get("slow_llm").unwrap();
+    let figures = resilient_async::metrics::get("slow_llm")
+        .unwrap()
+        .snapshot();
     assert_eq!(
         (figures.timeouts, figures.attempts, figures.failures),
         (3, 3, 1)
@@ -352,7 +354,7 @@ async fn per_function_metrics() {
     for _ in 0..4 {
         let _ = metered().await;
     }
-    let m = resilient_async::metrics::get("metered").unwrap();
+    let m = resilient_async::metrics::get("metered").unwrap().snapshot();
     assert_eq!(
         (m.calls, m.successes, m.failures, m.attempts, m.retries),
         (4, 3, 1, 6, 2)
@@ -362,9 +364,9 @@ async fn per_function_metrics() {
     assert_eq!(m.retry_rate(), 0.5);
     assert!(resilient_async::metrics::all()
         .iter()
-        .any(|s| s.name == "metered"));
+        .any(|s| s.name() == "metered"));
     assert_eq!(
-        resilient_async::metrics::get(concat!(module_path!(), "::metered")),
+        resilient_async::metrics::get(concat!(module_path!(), "::metered")).map(|h| h.snapshot()),
         Some(m)
     );
 }
@@ -391,6 +393,7 @@ async fn spawned_on_a_multi_thread_runtime() {
         assert!(t.await.unwrap().is_ok());
     }
     assert_eq!(SERVICE.calls(), 200);
-    let m = resilient_async::metrics::get("spawned_on_a_multi_thread_runtime").map(|m| m.calls);
+    let m = resilient_async::metrics::get("spawned_on_a_multi_thread_runtime")
+        .map(|m| m.snapshot().calls);
     assert_eq!(m, None); // only annotated functions are listed
 }

@@ -103,7 +103,7 @@ async fn the_tutorial_s_receipt_is_preprocessed_re_encoded_and_read() {
         ["preprocess 7", "fix encoding 7"]
     );
     assert_eq!(start.elapsed(), Duration::from_millis(200 + 100 + 1000));
-    let h = resilient_async::heal::get("extract").unwrap();
+    let h = resilient_async::heal::get("extract").unwrap().snapshot();
     assert_eq!((h.diagnosed, h.healed, h.gave_up), (2, 1, 0));
 
     // Nothing to fix: the error comes back after one diagnosis.
@@ -111,7 +111,7 @@ async fn the_tutorial_s_receipt_is_preprocessed_re_encoded_and_read() {
         extract(&Receipt::default()).await,
         Err(OcrError::Unreadable)
     );
-    let h = resilient_async::heal::get("extract").unwrap();
+    let h = resilient_async::heal::get("extract").unwrap().snapshot();
     assert_eq!((h.diagnosed, h.healed, h.gave_up), (3, 1, 1));
 }
 
@@ -131,7 +131,7 @@ async fn heal_rounds_end_at_max() {
     assert_eq!(CALLS.load(SeqCst), 3);
     // 100 ms, then 200 ms between rounds.
     assert_eq!(start.elapsed(), Duration::from_millis(300));
-    let h = resilient_async::heal::get("stuck").unwrap();
+    let h = resilient_async::heal::get("stuck").unwrap().snapshot();
     assert_eq!((h.diagnosed, h.gave_up), (2, 1));
 }
 
@@ -159,7 +159,7 @@ async fn ten_failing_callers_share_one_remedy() {
     let results = join_all((0..10).map(query).collect()).await;
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
     assert_eq!(RECONNECTS.load(SeqCst), 1);
-    let h = resilient_async::heal::get("query").unwrap();
+    let h = resilient_async::heal::get("query").unwrap().snapshot();
     assert_eq!((h.diagnosed, h.joined, h.healed), (1, 9, 10));
 }
 

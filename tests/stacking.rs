@@ -189,6 +189,7 @@ async fn retry_over_circuit_breaker() {
     assert_eq!(
         resilient_async::metrics::get("retry_breaker")
             .unwrap()
+            .snapshot()
             .attempts,
         3
     );
@@ -260,10 +261,14 @@ async fn the_full_stack_in_any_written_order() {
         .unwrap()
         .snapshot();
     assert_eq!((breaker.calls, breaker.failures), (4, 4));
-    let chain = resilient_async::fallback::get("full_stack").unwrap();
+    let chain = resilient_async::fallback::get("full_stack")
+        .unwrap()
+        .snapshot();
     assert_eq!((chain.tiers[0].failures, chain.tiers[1].served), (1, 1));
     // One call, served: counted once, whatever ran inside it.
-    let m = resilient_async::metrics::get("full_stack").unwrap();
+    let m = resilient_async::metrics::get("full_stack")
+        .unwrap()
+        .snapshot();
     assert_eq!((m.calls, m.successes, m.failures), (1, 1, 0));
     assert_eq!((m.attempts, m.retries, m.timeouts), (3, 2, 4));
 }

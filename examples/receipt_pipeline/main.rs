@@ -69,12 +69,12 @@ async fn main() {
     .await;
     eprintln!();
 
-    let m = resilient_async::metrics::get("vision").unwrap();
+    let m = resilient_async::metrics::get("vision").unwrap().snapshot();
     let b = resilient_async::circuit_breaker::get("vision")
         .unwrap()
         .snapshot();
-    let chain = resilient_async::fallback::get("vision").unwrap();
-    let heal = resilient_async::heal::get("vision");
+    let chain = resilient_async::fallback::get("vision").unwrap().snapshot();
+    let heal = resilient_async::heal::get("vision").map(|h| h.snapshot());
     println!(
         "\n{} receipts in {:.2?} (seed {}, failure rate {})",
         config.receipts, report.elapsed, config.seed, config.failure_rate

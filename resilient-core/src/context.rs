@@ -1,4 +1,5 @@
-//! What the body of a retried call can learn about the attempt it is in.
+//! One call's state, shared by its layers, and what its body can learn of
+//! the attempt it is in.
 
 use std::cell::Cell;
 use std::fmt;
@@ -6,7 +7,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// A key that stays the same across every attempt of one call.
+use tokio::time::Instant;
+
+use crate::metrics::Metrics;
+
+/// A key that stays the same across every attempt, heal round and
+/// fallback tier of one call.
 ///
 /// Send it with each request (an `Idempotency-Key` header) so that the
 /// service can recognise a retry of a request it already processed and not
@@ -32,11 +38,6 @@ impl IdempotencyKey {
     pub const fn as_u128(&self) -> u128 {
         self.0
     }
-
-    /// Never 0, which marks a key not drawn yet.
-    fn random() -> Self {
-        IdempotencyKey(rand::random::<u128>().max(1))
-    }
 }
 
 impl fmt::Display for IdempotencyKey {
@@ -45,10 +46,15 @@ impl fmt::Display for IdempotencyKey {
     }
 }
 
-/// The attempt a retried call is in, as seen from inside its body.
+/// Never 0, which marks a key not drawn yet.
+fn draw() -> u128 {
+    rand::random::<u128>().max(1)
+}
+
+/// The attempt a call is in, as seen from inside its body.
 ///
-/// Read it with [`attempt()`](crate::attempt()). It is set while the body of a
-/// `#[retry]` function (or an operation run by
+/// Read it with [`attempt()`](crate::attempt()). It is set while the body of
+/// an annotated function (or an operation run by
 /// [`RetryPolicy::run`](crate::RetryPolicy::run)) is being polled, and only
 /// then: a task the body spawns does not see it.
 ///
@@ -57,41 +63,27 @@ impl fmt::Display for IdempotencyKey {
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let policy = RetryConfig::new().build().unwrap();
-/// let number = policy
-///     .run(|| async { Ok::<_, std::io::Error>(attempt().unwrap().number()) })
+/// let (number, key) = policy
+///     .run(|| async {
+///         let a = attempt().unwrap();
+///         Ok::<_, std::io::Error>((a.number(), a.idempotency_key()))
+///     })
 ///     .await
 ///     .unwrap();
 /// assert_eq!(number, 1);
-/// assert!(attempt().is_none()); // outside any retried call
+/// assert_eq!(key, key); // read as often as you like: one key per call
+/// assert!(attempt().is_none()); // outside any call
 /// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
-    /// 0 only in `CURRENT`, outside any attempt.
     number: u32,
-    /// The key's two halves, `[0, 0]` until drawn: a small, 8-aligned copy
-    /// into and out of `CURRENT` on every poll.
-    key: [u64; 2],
+    key: IdempotencyKey,
 }
 
-const NONE: Attempt = Attempt {
-    number: 0,
-    key: [0, 0],
-};
-
 impl Attempt {
-    pub(crate) const fn first() -> Self {
-        Attempt {
-            number: 1,
-            key: [0, 0],
-        }
-    }
-
-    pub(crate) fn next(&mut self) {
-        self.number += 1;
-    }
-
-    /// Which attempt this is, counting from 1.
+    /// Which attempt this is, counting from 1 across the whole call (heal
+    /// rounds continue the count).
     pub const fn number(&self) -> u32 {
         self.number
     }
@@ -101,77 +93,188 @@ impl Attempt {
         self.number > 1
     }
 
-    /// The call's idempotency key: the same value on every attempt of this
-    /// call, different for every call.
-    pub fn idempotency_key(&self) -> IdempotencyKey {
-        // The key is drawn lazily, so calls that never ask pay nothing. The
-        // draw is written back through `CURRENT` when the poll ends.
-        if self.key != [0, 0] {
-            return IdempotencyKey((self.key[0] as u128) << 64 | self.key[1] as u128);
-        }
-        let key = IdempotencyKey::random();
-        CURRENT.with(|c| {
-            let mut a = c.get();
-            if a.number != 0 {
-                a.key = [(key.0 >> 64) as u64, key.0 as u64];
-                c.set(a);
-            }
-        });
-        key
+    /// The call's idempotency key: the same value on every read, every
+    /// attempt, heal round and fallback tier of this call, different for
+    /// every call.
+    pub const fn idempotency_key(&self) -> IdempotencyKey {
+        self.key
     }
 }
 
-thread_local! {
-    static CURRENT: Cell<Attempt> = const { Cell::new(NONE) };
+/// What the thread-local holds while a call's attempt is polled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    /// 0 outside any attempt.
+    number: u32,
+    /// 0 until drawn.
+    key: u128,
+    /// Set while a fallback tier runs: the next call made takes this key.
+    inherit: bool,
 }
 
-/// The attempt the current retried call is in, or `None` outside one.
+const NONE: Slot = Slot {
+    number: 0,
+    key: 0,
+    inherit: false,
+};
+
+thread_local! {
+    static CURRENT: Cell<Slot> = const { Cell::new(NONE) };
+}
+
+/// The attempt the current call is in, or `None` outside one.
 ///
 /// ```
 /// assert!(resilient_core::attempt().is_none());
 /// ```
 pub fn attempt() -> Option<Attempt> {
-    let a = CURRENT.with(|c| c.get());
-    (a.number != 0).then_some(a)
+    CURRENT.with(|c| {
+        let mut slot = c.get();
+        if slot.number == 0 {
+            return None;
+        }
+        if slot.key == 0 {
+            // Drawn on first read; the scope writes it back to the call.
+            slot.key = draw();
+            c.set(slot);
+        }
+        Some(Attempt {
+            number: slot.number,
+            key: IdempotencyKey(slot.key),
+        })
+    })
+}
+
+/// The state of one call, shared by its layers: its figures, the attempt
+/// it is in (number and idempotency key), and its deadline.
+///
+/// The expansions make one per call, outside every loop, so a heal round
+/// or a fallback tier continues the count and keeps the key.
+#[derive(Debug)]
+pub struct Call<'m> {
+    metrics: &'m Metrics,
+    slot: Slot,
+    deadline: Option<Instant>,
+    /// Whether an attempt has run: the next one is one further on.
+    ran: bool,
+}
+
+impl<'m> Call<'m> {
+    /// A call counted in `metrics`. Made inside a fallback tier's scope, it
+    /// continues that call's idempotency key.
+    #[inline]
+    pub fn new(metrics: &'m Metrics) -> Self {
+        let current = CURRENT.with(Cell::get);
+        let key = if current.inherit { current.key } else { 0 };
+        Call {
+            metrics,
+            slot: Slot {
+                number: 1,
+                key,
+                inherit: false,
+            },
+            deadline: None,
+            ran: false,
+        }
+    }
+
+    /// The figures this call counts into.
+    pub fn metrics(&self) -> &'m Metrics {
+        self.metrics
+    }
+
+    /// The number of the attempt running, or of the next one before any
+    /// ran: from 1, counted across heal rounds and retries alike.
+    pub fn number(&self) -> u32 {
+        self.slot.number
+    }
+
+    /// The deadline of the whole call, if a layer set one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Sets the call's deadline `budget` from now, unless one is set
+    /// already (a heal round starts its retries again, not its budget). A
+    /// budget too long to represent is no deadline.
+    pub(crate) fn start_budget(&mut self, budget: Option<std::time::Duration>) {
+        if let (None, Some(b)) = (self.deadline, budget) {
+            self.deadline = Instant::now().checked_add(b);
+        }
+    }
+
+    /// Runs `attempt`, the call's next, with this call's attempt current.
+    #[inline]
+    pub fn scope<F: Future>(&mut self, attempt: F) -> Scoped<'_, F> {
+        if self.ran {
+            self.slot.number = self.slot.number.saturating_add(1);
+        }
+        self.ran = true;
+        Scoped {
+            slot: &mut self.slot,
+            inner: attempt,
+        }
+    }
+
+    /// Runs a fallback tier: the first call it makes continues this call's
+    /// idempotency key.
+    pub fn tier<F: Future>(&mut self, tier: F) -> Scoped<'_, F> {
+        if self.slot.key == 0 {
+            self.slot.key = draw();
+        }
+        self.slot.inherit = true;
+        self.scope(tier)
+    }
+
+    /// Counts the call's outcome.
+    #[inline]
+    pub fn finish<T, E>(self, out: &Result<T, E>) {
+        match out {
+            Ok(_) => self.metrics.succeeded(),
+            Err(_) => self.metrics.failed(),
+        }
+    }
 }
 
 pin_project_lite::pin_project! {
-    /// A future that makes `attempt` current while it is polled.
-    #[doc(hidden)]
+    /// A future that makes a call's attempt current while it is polled.
+    #[must_use = "futures do nothing unless awaited"]
     pub struct Scoped<'a, F> {
-        attempt: &'a mut Attempt,
+        slot: &'a mut Slot,
         #[pin]
         inner: F,
     }
 }
 
-impl<'a, F> Scoped<'a, F> {
-    pub(crate) fn new(attempt: &'a mut Attempt, inner: F) -> Self {
-        Scoped { attempt, inner }
+impl<F> Scoped<'_, F> {
+    /// The number of the attempt this runs.
+    pub fn number(&self) -> u32 {
+        self.slot.number
     }
 }
 
 impl<F: Future> Future for Scoped<'_, F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        // Restores the outer call's attempt even if the body panics, and
-        // keeps an idempotency key drawn during this poll.
+        // Restores the outer attempt even if the body panics, and keeps a
+        // key drawn during this poll.
         struct Restore<'b> {
-            attempt: &'b mut Attempt,
-            outer: Attempt,
+            slot: &'b mut Slot,
+            outer: Slot,
         }
         impl Drop for Restore<'_> {
             #[inline]
             fn drop(&mut self) {
                 let seen = CURRENT.with(|c| c.replace(self.outer));
-                self.attempt.key = seen.key;
+                self.slot.key = seen.key;
             }
         }
-        let outer = CURRENT.with(|c| c.replace(**this.attempt));
+        let outer = CURRENT.with(|c| c.replace(**this.slot));
         let _restore = Restore {
-            attempt: this.attempt,
+            slot: this.slot,
             outer,
         };
         this.inner.poll(cx)

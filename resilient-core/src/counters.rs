@@ -66,6 +66,18 @@ impl<const K: usize> Counters<K> {
         }
     }
 
+    /// Every counter back to zero. Counts made meanwhile on other threads
+    /// may survive it.
+    pub(crate) fn clear(&self) {
+        if let Some(slots) = self.slots.get() {
+            for slot in slots.iter() {
+                for c in &slot.0 {
+                    c.store(0, Relaxed);
+                }
+            }
+        }
+    }
+
     /// The sum over every thread.
     pub(crate) fn sum(&self, counter: usize) -> u64 {
         self.slots.get().map_or(0, |slots| {

@@ -4,7 +4,9 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use crate::Transient;
+use resilient_spec::{Naming, Violation};
+
+use crate::{Name, Transient};
 
 /// A call or attempt ran out of time.
 ///
@@ -83,25 +85,25 @@ impl From<TimedOut> for io::Error {
 /// assert_eq!(open.retry_after(), Some(Duration::from_secs(12)));
 /// assert_eq!(open.to_string(), "circuit breaker `ocr` is open; next probe in 12s");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CircuitOpen {
-    breaker: &'static str,
+    breaker: Name,
     retry_after: Option<Duration>,
 }
 
 impl CircuitOpen {
     /// A refusal by the breaker `breaker`, which will let a probe through
     /// after `retry_after` (`None`: isolated until reset by hand).
-    pub const fn new(breaker: &'static str, retry_after: Option<Duration>) -> Self {
+    pub fn new(breaker: impl Into<Name>, retry_after: Option<Duration>) -> Self {
         CircuitOpen {
-            breaker,
+            breaker: breaker.into(),
             retry_after,
         }
     }
 
     /// The name of the breaker that refused the call.
-    pub const fn breaker(&self) -> &'static str {
-        self.breaker
+    pub fn breaker(&self) -> &str {
+        &self.breaker
     }
 
     /// How long until the breaker lets a probe through: zero while probes
@@ -152,42 +154,41 @@ impl From<CircuitOpen> for io::Error {
 
 /// A policy built in code with a value that makes no sense.
 ///
-/// The same checks run at compile time for the attributes; in code, building
-/// returns this error instead of panicking.
+/// The attributes refuse the same values at compile time and policy files
+/// at load time, with the same words; a builder's `build()` returns this
+/// error, naming the setter, instead of panicking.
 ///
 /// ```
 /// use resilient_core::RetryConfig;
 ///
 /// let err = RetryConfig::new().factor(0.5).build().unwrap_err();
 /// assert_eq!(err.field(), "factor");
-/// assert_eq!(err.to_string(), "invalid `factor`: must be at least 1.0");
+/// assert_eq!(err.to_string(), "`factor` must be at least 1.0, found 0.5");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConfigError {
-    field: &'static str,
-    reason: &'static str,
+    violation: Violation,
 }
 
 impl ConfigError {
-    /// An error about `field`, saying why in `reason`.
-    pub const fn new(field: &'static str, reason: &'static str) -> Self {
-        ConfigError { field, reason }
+    pub(crate) const fn new(violation: Violation) -> Self {
+        ConfigError { violation }
     }
 
-    /// The name of the offending field, as the attribute spells it.
+    /// The name of the offending setter.
     pub const fn field(&self) -> &'static str {
-        self.field
+        self.violation.key.field
     }
 
-    /// Why the value was refused.
-    pub const fn reason(&self) -> &'static str {
-        self.reason
+    /// Why the value was refused, after the field's name.
+    pub fn reason(&self) -> String {
+        self.violation.reason(Naming::Builder)
     }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid `{}`: {}", self.field, self.reason)
+        f.write_str(&self.violation.message(Naming::Builder))
     }
 }
 

@@ -1,6 +1,11 @@
 //! The tutorial's executor: async tools registered by name, each run with
-//! the recovery its named [policy](crate::policy) gives it (breaker,
-//! timeout, retry, then its fallback tools by name).
+//! the recovery its named [policy](crate::policy) gives it, through the
+//! same engines as the attributes, in the same order: its fallback tools
+//! by name, around its retries, around its breaker, around its timeout.
+//!
+//! Every tool has its own figures ([`metrics::get`](crate::metrics::get)
+//! finds them by the tool's name) and its own breaker, both listed while
+//! the executor lives; its `tracing` events carry its name.
 //!
 //! ```
 //! use std::io;
@@ -21,6 +26,8 @@
 //!
 //! assert_eq!(tools.run("gpt4_vision", "r1".to_string()).await.unwrap(), "read r1");
 //! assert!(tools.run("no_such_tool", "r1".to_string()).await.is_err());
+//! let vision = tools.metrics("gpt4_vision").unwrap().snapshot();
+//! assert_eq!((vision.calls, vision.attempts, vision.failures), (1, 3, 1));
 //! # }
 //! ```
 
@@ -31,12 +38,14 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use crate::circuit_breaker::CircuitBreaker;
+use crate::metrics::Metrics;
 use crate::policy::{Policies, Policy};
+use crate::retry::Retrying;
 use crate::timeout::TimeLimit;
-use crate::{ByTransient, CircuitOpen, TimedOut, Transient};
+use crate::{ByTransient, Call, CircuitOpen, RetryConfig, RetryPolicy, Step, TimedOut, Transient};
 
-type Call<Resp, E> = Pin<Box<dyn Future<Output = Result<Resp, E>> + Send>>;
-type Tool<Req, Resp, E> = Box<dyn Fn(Req) -> Call<Resp, E> + Send + Sync>;
+type Run<Resp, E> = Pin<Box<dyn Future<Output = Result<Resp, E>> + Send>>;
+type ToolFn<Req, Resp, E> = Box<dyn Fn(Req) -> Run<Resp, E> + Send + Sync>;
 
 /// Why the executor returned an error.
 #[derive(Debug)]
@@ -59,11 +68,31 @@ impl<E: fmt::Display> fmt::Display for ExecError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for ExecError<E> {}
 
+/// One registered tool: how to run it, its figures, its breaker.
+struct Tool<Req, Resp, E> {
+    run: ToolFn<Req, Resp, E>,
+    metrics: Arc<Metrics>,
+    breaker: Mutex<Option<Arc<CircuitBreaker>>>,
+}
+
+impl<Req, Resp, E> Tool<Req, Resp, E> {
+    /// The tool's breaker under `policy`, made afresh when its settings
+    /// change.
+    fn breaker(&self, name: &str, policy: &Policy) -> Option<Arc<CircuitBreaker>> {
+        let settings = policy.circuit_breaker?;
+        let mut slot = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(b) if *b.policy() == settings => {}
+            _ => *slot = Some(CircuitBreaker::shared(name.to_string(), settings)),
+        }
+        slot.clone()
+    }
+}
+
 /// Tools taking a `Req` and returning `Result<Resp, E>`, run by name.
 pub struct Executor<Req, Resp, E> {
     tools: HashMap<String, Tool<Req, Resp, E>>,
     policies: Option<Arc<Policies>>,
-    breakers: Mutex<HashMap<String, Arc<CircuitBreaker>>>,
 }
 
 impl<Req, Resp, E> fmt::Debug for Executor<Req, Resp, E> {
@@ -80,6 +109,12 @@ impl<Req, Resp, E> Default for Executor<Req, Resp, E> {
     }
 }
 
+/// A tool without a retry section runs once.
+const ONCE: RetryPolicy = match RetryConfig::new().max_retries(0).build() {
+    Ok(p) => p,
+    Err(_) => panic!("zero retries pass the rules"),
+};
+
 impl<Req, Resp, E> Executor<Req, Resp, E> {
     /// No tools; the policies of [`policy::load`](crate::policy::load)
     /// until [`set_policies`](Self::set_policies).
@@ -87,7 +122,6 @@ impl<Req, Resp, E> Executor<Req, Resp, E> {
         Executor {
             tools: HashMap::new(),
             policies: None,
-            breakers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -97,8 +131,13 @@ impl<Req, Resp, E> Executor<Req, Resp, E> {
         F: Fn(Req) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Resp, E>> + Send + 'static,
     {
-        self.tools
-            .insert(name.into(), Box::new(move |req| Box::pin(tool(req))));
+        let name = name.into();
+        let tool = Tool {
+            run: Box::new(move |req| Box::pin(tool(req))),
+            metrics: Metrics::shared(name.clone()),
+            breaker: Mutex::new(None),
+        };
+        self.tools.insert(name, tool);
     }
 
     /// Uses these policies rather than the loaded ones.
@@ -114,34 +153,18 @@ impl<Req, Resp, E> Executor<Req, Resp, E> {
         .unwrap_or_default()
     }
 
+    /// The figures of the tool called `name`.
+    pub fn metrics(&self, name: &str) -> Option<Arc<Metrics>> {
+        self.tools.get(name).map(|t| t.metrics.clone())
+    }
+
     /// The breaker in front of the tool called `name`, once it has run with
     /// a policy that has one.
     pub fn breaker_of(&self, name: &str) -> Option<Arc<CircuitBreaker>> {
-        self.breakers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(name)
-            .cloned()
+        let tool = self.tools.get(name)?;
+        let slot = tool.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        slot.clone()
     }
-
-    /// The tool's breaker, kept while its policy's breaker settings stay.
-    fn breaker(&self, name: &str, policy: &Policy) -> Option<Arc<CircuitBreaker>> {
-        let settings = policy.circuit_breaker?;
-        let mut breakers = self.breakers.lock().unwrap_or_else(|p| p.into_inner());
-        let b = breakers
-            .entry(name.to_string())
-            .or_insert_with(|| Arc::new(CircuitBreaker::new(leak(name), settings)));
-        if *b.policy() != settings {
-            *b = Arc::new(CircuitBreaker::new(leak(name), settings));
-        }
-        Some(b.clone())
-    }
-}
-
-/// Breaker names are `&'static`: one small leak per tool whose breaker
-/// settings change, which operators do rarely.
-fn leak(name: &str) -> &'static str {
-    Box::leak(name.to_string().into_boxed_str())
 }
 
 impl<Req, Resp, E> Executor<Req, Resp, E>
@@ -162,7 +185,7 @@ where
         for next in &policy.fallback {
             match out {
                 Err(ExecError::Failed(ref e)) => {
-                    tracing::warn!(target: "resilient", tool = name, next = next.as_str(), error = %e, "tool failed; falling back");
+                    tracing::warn!(target: "resilient", function = name, next = next.as_str(), error = %e, "tool failed; falling back");
                 }
                 _ => return out,
             }
@@ -171,31 +194,40 @@ where
         out
     }
 
+    /// One tool under its policy: retry(breaker(timeout(tool))).
     async fn run_one(&self, name: &str, policy: &Policy, req: Req) -> Result<Resp, ExecError<E>> {
         let tool = self
             .tools
             .get(name)
             .ok_or_else(|| ExecError::UnknownTool(name.to_string()))?;
-        let breaker = self.breaker(name, policy);
-        // One attempt: breaker(timeout(tool)). The tool is called inside
-        // the async block, so only once the breaker has admitted the call.
-        let attempt = || {
-            let call = async {
-                TimeLimit::new(policy.timeout, "executor", None, E::from, tool(req.clone())).await
+        let breaker = tool.breaker(name, policy);
+        let metrics = &*tool.metrics;
+        let retry_policy = policy.retry.unwrap_or(ONCE);
+        let mut call = Call::new(metrics);
+        let mut retry = Retrying::new(&retry_policy, &mut call);
+        let out = loop {
+            // The tool is called inside the async block, so only once the
+            // breaker has admitted the attempt.
+            let attempt = async {
+                TimeLimit::new(policy.timeout, metrics, E::from, (tool.run)(req.clone())).await
             };
-            async {
+            let guarded = async {
                 match &breaker {
-                    Some(b) => b.call(call).await,
-                    None => call.await,
+                    Some(b) => {
+                        b.call_with(crate::fallback::always, Some(metrics), attempt)
+                            .await
+                    }
+                    None => attempt.await,
                 }
+            };
+            let out = retry.attempt(&mut call, E::from, guarded).await;
+            match retry.after(&mut call, out, &ByTransient, |e| e) {
+                Step::Done(out) => break out,
+                Step::Retry(delay) => tokio::time::sleep(delay).await,
+                Step::Heal(_) | Step::Next => unreachable!("a retry only retries or ends"),
             }
         };
-        match &policy.retry {
-            Some(retry) => retry
-                .run_with(&ByTransient, "executor", None, attempt)
-                .await
-                .map_err(ExecError::Failed),
-            None => attempt().await.map_err(ExecError::Failed),
-        }
+        call.finish(&out);
+        out.map_err(ExecError::Failed)
     }
 }

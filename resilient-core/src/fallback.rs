@@ -1,78 +1,67 @@
 //! Fallback chains: when the primary fails, try each alternative in turn,
-//! and count which tier served each call and what it cost.
+//! and count which tier served each call, what it cost, and how good the
+//! answers are expected to be.
 //!
-//! `#[fallback(claude = 0.05, local_ocr = 0.01)]` writes the chain; by hand
-//! it is a few lines over a static [`Tiers`]:
+//! `#[fallback(claude = 0.05, local_ocr = 0.01)]` writes the chain and
+//! lists its figures, found by the function's name:
 //!
 //! ```
-//! use std::io;
-//! use resilient_core::fallback::{self, Tier, Tiers};
+//! use resilient_core::fallback::{Tier, Tiers};
 //!
 //! static OCR: Tiers = Tiers::new("read_text", &[
-//!     Tier::new("gpt4_vision", 0.03),
-//!     Tier::new("local_ocr", 0.001),
+//!     Tier::new("gpt4_vision", 0.03).accuracy(0.99),
+//!     Tier::new("local_ocr", 0.001).accuracy(0.85),
 //! ]);
-//!
-//! async fn gpt4_vision() -> io::Result<String> { Err(io::ErrorKind::ConnectionReset.into()) }
-//! async fn local_ocr() -> io::Result<String> { Ok("TOTAL 12.50".into()) }
-//!
-//! async fn read_text() -> io::Result<String> {
-//!     let out = gpt4_vision().await;
-//!     if !OCR.settle(0, &out, fallback::always) {
-//!         return out;
-//!     }
-//!     let out = local_ocr().await;
-//!     OCR.settle(1, &out, fallback::always);
-//!     out
-//! }
-//!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! assert_eq!(read_text().await.unwrap(), "TOTAL 12.50");
-//! let s = fallback::get("read_text").unwrap();
-//! assert_eq!((s.tiers[0].failures, s.tiers[1].served), (1, 1));
-//! assert_eq!(s.spent(), 0.001);
-//! # }
+//! let s = OCR.listed().snapshot();
+//! assert_eq!(s.tiers[1].name, "local_ocr");
+//! assert_eq!((s.served(), s.spent(), s.expected_accuracy()), (0, 0.0, None));
 //! ```
 
 use std::fmt::{self, Display};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::Mutex;
 
 use crate::counters::Counters;
+use crate::registry::{self, Handle, Listed};
+use crate::{Show, Step};
 
-/// The most tiers a chain may have, the primary included.
-pub const MAX_TIERS: usize = 8;
+pub use resilient_spec::fallback::MAX_TIERS;
 
-static CHAINS: Mutex<Vec<&'static Tiers>> = Mutex::new(Vec::new());
-
-fn chains() -> std::sync::MutexGuard<'static, Vec<&'static Tiers>> {
-    CHAINS.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// One tier of a chain: a name for the figures and the events, and what a
-/// call it serves costs (in any unit: dollars, tokens, milliseconds).
+/// One tier of a chain: a name for the figures and the events, what a call
+/// it serves costs (in any unit: dollars, tokens, milliseconds), and the
+/// share of its answers expected to be right.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tier {
     /// The tier's name, usually its function's.
     pub name: &'static str,
     /// What one call it serves costs.
     pub cost: f64,
+    /// The share of its answers that are right, from 0 to 1, if known.
+    pub accuracy: Option<f64>,
 }
 
 impl Tier {
     /// A tier named `name` costing `cost` per call served.
     pub const fn new(name: &'static str, cost: f64) -> Self {
-        Tier { name, cost }
+        Tier {
+            name,
+            cost,
+            accuracy: None,
+        }
+    }
+
+    /// The same tier, expected to be right this share of the time.
+    pub const fn accuracy(mut self, accuracy: f64) -> Self {
+        self.accuracy = Some(accuracy);
+        self
     }
 }
 
 /// The tiers of one function's chain (the primary first) and their figures.
 pub struct Tiers {
     function: &'static str,
+    module: &'static str,
     tiers: &'static [Tier],
     // Per tier: calls served (0..8), calls failed (8..16).
     counts: Counters<{ 2 * MAX_TIERS }>,
-    registered: AtomicBool,
 }
 
 impl fmt::Debug for Tiers {
@@ -81,6 +70,15 @@ impl fmt::Debug for Tiers {
             .field("function", &self.function)
             .field("tiers", &self.tiers)
             .finish_non_exhaustive()
+    }
+}
+
+impl Listed for Tiers {
+    fn name(&self) -> &str {
+        self.function
+    }
+    fn module(&self) -> &str {
+        self.module
     }
 }
 
@@ -95,37 +93,70 @@ impl Tiers {
     /// The chain of `function`. At most [`MAX_TIERS`] tiers; more are
     /// ignored (the attribute refuses them at compile time).
     pub const fn new(function: &'static str, tiers: &'static [Tier]) -> Self {
+        Tiers::of_function(function, "", tiers)
+    }
+
+    /// The chain of the function `function` in `module`.
+    #[doc(hidden)]
+    pub const fn of_function(
+        function: &'static str,
+        module: &'static str,
+        tiers: &'static [Tier],
+    ) -> Self {
         Tiers {
             function,
+            module,
             tiers,
             counts: Counters::new(),
-            registered: AtomicBool::new(false),
         }
     }
 
-    /// Records tier `tier`'s outcome and says whether to call the next
-    /// tier: when it failed, `when` says the error may be served elsewhere,
-    /// and a next tier exists.
+    /// Lists a chain made by hand for [`get`] and [`all`] (the attributes
+    /// list theirs when the program is linked), and returns it.
+    pub fn listed(&'static self) -> &'static Tiers {
+        registry::list(registry::Item::Tiers(self));
+        self
+    }
+
+    /// Records tier `tier`'s outcome and says what follows: this result, or
+    /// the next tier (when it failed, `when` says the error may be served
+    /// elsewhere, and a next tier exists).
+    #[doc(hidden)]
     #[inline]
-    pub fn settle<T, E: Display>(
-        &'static self,
+    pub fn after<T, E>(
+        &self,
         tier: usize,
-        out: &Result<T, E>,
+        out: Result<T, E>,
         when: fn(&E) -> bool,
-    ) -> bool {
-        if !self.registered.load(Relaxed) {
-            self.register();
-        }
+        show: Show<E>,
+    ) -> Step<T, E> {
         let tier = tier.min(MAX_TIERS - 1);
         match out {
-            Ok(_) => {
+            Ok(value) => {
                 self.counts.bump(tier);
                 if tier > 0 {
                     self.served_by_fallback(tier);
                 }
-                false
+                Step::Done(Ok(value))
             }
-            Err(error) => self.failed(tier, error, when(error)),
+            Err(error) => {
+                if self.failed(tier, show(&error), when(&error)) {
+                    Step::Next
+                } else {
+                    Step::Done(Err(error))
+                }
+            }
+        }
+    }
+
+    /// Records the last tier's outcome, which is the call's.
+    #[doc(hidden)]
+    #[inline]
+    pub fn last<T, E>(&self, tier: usize, out: Result<T, E>, show: Show<E>) -> Result<T, E> {
+        match self.after(tier, out, never, show) {
+            Step::Done(out) => out,
+            // `never` lets no error move on.
+            _ => unreachable!("the last tier ends the chain"),
         }
     }
 
@@ -141,7 +172,7 @@ impl Tiers {
         if next {
             tracing::warn!(target: "resilient", function = self.function, tier = self.name(tier), next = self.name(tier + 1), error = %error, "tier failed; falling back");
         } else {
-            let reason = if eligible {
+            let reason = if eligible || tier + 1 == self.tiers.len() {
                 "every tier failed"
             } else {
                 "error not eligible for fallback"
@@ -155,11 +186,9 @@ impl Tiers {
         self.tiers.get(tier).map_or("?", |t| t.name)
     }
 
-    #[cold]
-    fn register(&'static self) {
-        if !self.registered.swap(true, Relaxed) {
-            chains().push(self);
-        }
+    /// Every count back to zero: for tests.
+    pub(crate) fn reset(&self) {
+        self.counts.clear();
     }
 
     /// The chain's figures now.
@@ -177,6 +206,7 @@ impl Tiers {
                     TierSnapshot {
                         name: t.name,
                         cost: t.cost,
+                        accuracy: t.accuracy,
                         calls: served + failures,
                         served,
                         failures,
@@ -185,6 +215,10 @@ impl Tiers {
                 .collect(),
         }
     }
+}
+
+fn never<E>(_: &E) -> bool {
+    false
 }
 
 /// A chain's figures at one moment.
@@ -203,12 +237,21 @@ pub struct TierSnapshot {
     pub name: &'static str,
     /// What a call it serves costs.
     pub cost: f64,
+    /// The share of its answers expected to be right, if given.
+    pub accuracy: Option<f64>,
     /// Calls made to this tier.
     pub calls: u64,
     /// Calls this tier served (returned `Ok`).
     pub served: u64,
     /// Calls this tier failed.
     pub failures: u64,
+}
+
+impl TierSnapshot {
+    /// What the calls this tier served cost.
+    pub fn spent(&self) -> f64 {
+        self.served as f64 * self.cost
+    }
 }
 
 impl FallbackSnapshot {
@@ -219,7 +262,7 @@ impl FallbackSnapshot {
 
     /// What the served calls cost: each tier's calls served times its cost.
     pub fn spent(&self) -> f64 {
-        self.tiers.iter().map(|t| t.served as f64 * t.cost).sum()
+        self.tiers.iter().map(TierSnapshot::spent).sum()
     }
 
     /// The share of served calls that the primary served.
@@ -229,24 +272,38 @@ impl FallbackSnapshot {
             _ => 0.0,
         }
     }
+
+    /// The accuracy to expect of a served answer: each tier's accuracy
+    /// weighted by the calls it served. `None` before any call was served,
+    /// or when a tier that served one has no accuracy given.
+    pub fn expected_accuracy(&self) -> Option<f64> {
+        let served = self.served();
+        if served == 0 {
+            return None;
+        }
+        let mut sum = 0.0;
+        for t in self.tiers.iter().filter(|t| t.served > 0) {
+            sum += t.accuracy? * t.served as f64;
+        }
+        Some(sum / served as f64)
+    }
 }
 
-/// The figures of the chain of the function called `name`, once it has run.
-pub fn get(name: &str) -> Option<FallbackSnapshot> {
-    chains()
-        .iter()
-        .find(|t| t.function == name)
-        .map(|t| t.snapshot())
+/// The chain of the function at `name` (its full path, or its bare name
+/// while unambiguous), found before its first call.
+pub fn get(name: &str) -> Option<Handle<Tiers>> {
+    registry::get(name)
 }
 
-/// The figures of every chain that has run.
+/// Every listed chain.
 ///
 /// ```
 /// for chain in resilient_core::fallback::all() {
-///     println!("{}: {:.0}% served by the primary, spent {:.2}", chain.function,
-///              chain.primary_rate() * 100.0, chain.spent());
+///     let s = chain.snapshot();
+///     println!("{}: {:.0}% served by the primary, spent {:.2}", s.function,
+///              s.primary_rate() * 100.0, s.spent());
 /// }
 /// ```
-pub fn all() -> Vec<FallbackSnapshot> {
-    chains().iter().map(|t| t.snapshot()).collect()
+pub fn all() -> Vec<Handle<Tiers>> {
+    registry::all()
 }

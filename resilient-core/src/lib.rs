@@ -1,10 +1,12 @@
-//! The runtime of [`resilient`](https://docs.rs/resilient-async): retry policies,
-//! backoff and jitter, timeouts, error classification and per-function
-//! metrics.
+//! The runtime of [`resilient-async`](https://docs.rs/resilient-async):
+//! retry policies, backoff and jitter, timeouts, circuit breakers,
+//! fallback chains, self-healing, error classification, per-function
+//! figures, and the registry that finds them by name.
 //!
 //! It works on its own, without the attributes: build a [`RetryPolicy`] and
-//! [`run`](RetryPolicy::run) any async operation through it. The attributes of
-//! `resilient` are a compile-time face over these same engines.
+//! [`run`](RetryPolicy::run) any async operation through it, or guard calls
+//! with a [`CircuitBreaker`]. The attributes of `resilient-async` are a
+//! compile-time face over these same engines.
 //!
 //! ```
 //! use std::io;
@@ -29,19 +31,27 @@ pub mod executor;
 pub mod fallback;
 pub mod heal;
 pub mod metrics;
+mod name;
 pub mod policy;
 #[doc(hidden)]
 pub mod private;
+pub mod registry;
 pub mod retry;
 mod rng;
+mod step;
 mod sync;
 pub mod timeout;
 
 pub use batch::{Batch, ItemError};
-pub use circuit_breaker::{BreakerConfig, CircuitBreaker};
+pub use circuit_breaker::{BreakerConfig, BreakerPolicy, CircuitBreaker};
 pub use classify::{ByTransient, Classify, RetryIf, Transient, Verdict};
-pub use context::{attempt, Attempt, IdempotencyKey, Scoped};
+pub use context::{attempt, Attempt, IdempotencyKey};
 pub use error::{CircuitOpen, ConfigError, TimedOut};
-pub use heal::Heal;
+pub use heal::{Heal, HealConfig, HealPolicy};
+pub use name::Name;
+pub use registry::Handle;
 pub use retry::{Jitter, RetryConfig, RetryPolicy, Schedule};
 pub use rng::seed_jitter;
+
+pub(crate) use context::Call;
+pub(crate) use step::{Show, Step};

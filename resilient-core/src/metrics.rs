@@ -1,35 +1,34 @@
-//! Per-function figures: calls, outcomes, attempts, retries and timeouts.
+//! Per-function figures: calls, outcomes, attempts, retries, timeouts and
+//! refusals.
 //!
-//! Every annotated function owns one [`Metrics`] in a `static`. Counting is a
-//! store into a slot the counting thread owns: no lock, no allocation, no
-//! locked instruction, and no cache line shared between threads counting at
-//! once. A call is counted when it finishes. A function's figures join the
-//! list that [`all`] returns on its first call.
+//! Every annotated function owns one [`Metrics`] in a `static`, listed when
+//! the program is linked, so [`get`] finds it before its first call.
+//! Counting is a store into a slot the counting thread owns: no lock, no
+//! allocation after the first count, no locked instruction, and no cache
+//! line shared between threads counting at once. A call is counted when it
+//! finishes.
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use crate::counters::Counters;
+use crate::registry::{self, Handle, Listed};
+use crate::Name;
 
-static REGISTRY: Mutex<Vec<&'static Metrics>> = Mutex::new(Vec::new());
-
-/// The live counters of one function (or one named operation).
+/// The live counters of one function (or one named tool).
 ///
 /// ```
 /// use resilient_core::metrics::Metrics;
 ///
 /// static OCR: Metrics = Metrics::new("ocr", module_path!());
-/// OCR.call_started();
 /// OCR.retried();
-/// OCR.call_succeeded();
+/// OCR.succeeded();
 /// let s = OCR.snapshot();
 /// assert_eq!((s.calls, s.attempts, s.successes), (1, 2, 1));
 /// ```
 #[derive(Debug)]
 pub struct Metrics {
-    name: &'static str,
+    name: Name,
     module: &'static str,
-    registered: AtomicBool,
     counts: Counters<5>,
 }
 
@@ -39,55 +38,63 @@ const RETRIES: usize = 2;
 const TIMEOUTS: usize = 3;
 const REJECTIONS: usize = 4;
 
+impl Listed for Metrics {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn module(&self) -> &str {
+        self.module
+    }
+}
+
 impl Metrics {
     /// Counters for the function `name` in `module` (pass `module_path!()`).
     pub const fn new(name: &'static str, module: &'static str) -> Self {
         Metrics {
-            name,
+            name: Name::new(name),
             module,
-            registered: AtomicBool::new(false),
             counts: Counters::new(),
         }
     }
 
-    /// The function's name.
-    pub const fn name(&self) -> &'static str {
-        self.name
+    /// Counters named at run time (an executor's tool), listed until
+    /// dropped.
+    pub fn shared(name: impl Into<Name>) -> Arc<Metrics> {
+        let m = Arc::new(Metrics {
+            name: name.into(),
+            module: "",
+            counts: Counters::new(),
+        });
+        registry::list_metrics(&m);
+        m
     }
 
-    /// The module the function is in.
+    /// Lists a `static` made by hand for [`get`] and [`all`] (the
+    /// attributes list theirs at link time), and returns it.
+    pub fn listed(&'static self) -> &'static Metrics {
+        registry::list(registry::Item::Metrics(self));
+        self
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The module the function is in (empty for a tool).
     pub const fn module(&self) -> &'static str {
         self.module
     }
 
-    /// Lists these figures in [`all`] on a function's first call. Calls are
-    /// counted when they finish, as successes or failures.
-    #[inline]
-    pub fn call_started(&'static self) {
-        if !self.registered.load(Relaxed) {
-            self.register();
-        }
-    }
-
-    #[cold]
-    fn register(&'static self) {
-        if !self.registered.swap(true, Relaxed) {
-            REGISTRY
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .push(self);
-        }
-    }
-
     /// Counts a call that returned `Ok`.
     #[inline]
-    pub fn call_succeeded(&self) {
+    pub fn succeeded(&self) {
         self.counts.bump(SUCCESSES);
     }
 
     /// Counts a call that returned `Err`.
     #[inline]
-    pub fn call_failed(&self) {
+    pub fn failed(&self) {
         self.counts.bump(FAILURES);
     }
 
@@ -109,14 +116,20 @@ impl Metrics {
         self.counts.bump(REJECTIONS);
     }
 
+    /// Every count back to zero (for tests; see
+    /// [`registry::reset`]).
+    pub fn reset(&self) {
+        self.counts.clear();
+    }
+
     /// The figures as they are now.
-    pub fn snapshot(&self) -> Snapshot {
+    pub fn snapshot(&self) -> MetricsSnapshot {
         let successes = self.counts.sum(SUCCESSES);
         let failures = self.counts.sum(FAILURES);
         let calls = successes + failures;
         let retries = self.counts.sum(RETRIES);
-        Snapshot {
-            name: self.name,
+        MetricsSnapshot {
+            name: self.name.clone(),
             module: self.module,
             calls,
             successes,
@@ -134,10 +147,10 @@ impl Metrics {
 ///
 /// Calls are counted when they finish: one still running, or dropped before
 /// it finished, is in none of the figures but its retries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Snapshot {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSnapshot {
     /// The function's name.
-    pub name: &'static str,
+    pub name: Name,
     /// The module the function is in.
     pub module: &'static str,
     /// Calls finished: `successes + failures`.
@@ -156,7 +169,7 @@ pub struct Snapshot {
     pub rejections: u64,
 }
 
-impl Snapshot {
+impl MetricsSnapshot {
     fn ratio(n: u64, d: u64) -> f64 {
         if d == 0 {
             0.0
@@ -168,15 +181,20 @@ impl Snapshot {
     /// Finished calls that succeeded, from 0.0 to 1.0 (0.0 before any).
     ///
     /// ```
-    /// # use resilient_core::metrics::Snapshot;
-    /// let s = Snapshot { name: "f", module: "m", calls: 4, successes: 3, failures: 1,
-    ///                    attempts: 6, retries: 2, timeouts: 0, rejections: 0 };
+    /// use resilient_core::metrics::Metrics;
+    ///
+    /// static F: Metrics = Metrics::new("rates", module_path!());
+    /// for _ in 0..3 { F.succeeded(); }
+    /// F.failed();
+    /// F.retried();
+    /// F.retried();
+    /// let s = F.snapshot();
     /// assert_eq!(s.success_rate(), 0.75);
     /// assert_eq!(s.avg_attempts(), 1.5);
     /// assert_eq!(s.retry_rate(), 0.5);
     /// ```
     pub fn success_rate(&self) -> f64 {
-        Self::ratio(self.successes, self.successes + self.failures)
+        Self::ratio(self.successes, self.calls)
     }
 
     /// Attempts per call (1.0 when nothing was retried).
@@ -190,50 +208,32 @@ impl Snapshot {
     }
 }
 
-/// The figures of every function called so far, in the order of their first
-/// calls.
-///
-/// ```
-/// use resilient_core::metrics::{self, Metrics};
-///
-/// static F: Metrics = Metrics::new("listed_fn", module_path!());
-/// F.call_started();
-/// assert!(metrics::all().iter().any(|s| s.name == "listed_fn"));
-/// ```
-pub fn all() -> Vec<Snapshot> {
-    REGISTRY
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .iter()
-        .map(|m| m.snapshot())
-        .collect()
-}
-
-/// The figures of the function called `name`, if it has been called. `name`
-/// is the bare function name (`"gpt4_vision"`) or its full path
-/// (`"my_app::ocr::gpt4_vision"`).
+/// The figures of the function at `name`: its full path
+/// (`"my_app::ocr::gpt4_vision"`), or its bare name while no other listed
+/// function has it.
 ///
 /// ```
 /// use resilient_core::metrics::{self, Metrics};
 ///
 /// static F: Metrics = Metrics::new("found_fn", "my_app::ocr");
-/// F.call_started();
-/// F.call_succeeded();
-/// assert_eq!(metrics::get("my_app::ocr::found_fn").unwrap().calls, 1);
-/// assert!(metrics::get("never_called").is_none());
+/// F.listed();
+/// F.succeeded();
+/// assert_eq!(metrics::get("my_app::ocr::found_fn").unwrap().snapshot().calls, 1);
+/// assert_eq!(metrics::get("found_fn").unwrap().snapshot().calls, 1);
+/// assert!(metrics::get("never_listed").is_none());
 /// ```
-pub fn get(name: &str) -> Option<Snapshot> {
-    let matches = |m: &Metrics| {
-        m.name == name
-            || name
-                .strip_suffix(m.name)
-                .and_then(|p| p.strip_suffix("::"))
-                .is_some_and(|p| p == m.module)
-    };
-    REGISTRY
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .iter()
-        .find(|m| matches(m))
-        .map(|m| m.snapshot())
+pub fn get(name: &str) -> Option<Handle<Metrics>> {
+    registry::get(name)
+}
+
+/// The figures of every listed function.
+///
+/// ```
+/// for m in resilient_core::metrics::all() {
+///     let s = m.snapshot();
+///     println!("{}::{}: {} calls", s.module, s.name, s.calls);
+/// }
+/// ```
+pub fn all() -> Vec<Handle<Metrics>> {
+    registry::all()
 }

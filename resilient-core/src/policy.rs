@@ -1,6 +1,6 @@
-//! Named policies: each tool's recovery (retry, breaker, timeout, fallback
-//! tools), loaded from a TOML file that operators can tune without
-//! recompiling.
+//! Named policies: each tool's recovery (retry, breaker, timeout, heal
+//! rounds, fallback tools), built in code or loaded from a TOML file that
+//! operators can tune without recompiling.
 //!
 //! ```toml
 //! [ocr]                      # the policy's name
@@ -17,20 +17,22 @@
 //! cooldown = "60s"
 //! ```
 //!
-//! Every value gets the checks the attributes get at compile time, here at
-//! load time: a file with a bad value is refused with the key and line, and
-//! the policies loaded before stay in force. `#[retry(policy = "ocr")]`
-//! reads its settings from the loaded policy on each call.
+//! A file's keys are the attributes' keys, and every value gets the rules
+//! the attributes get at compile time and the builders at `build()`, here
+//! at load time, in the same words: a file with a bad value is refused with
+//! the dotted key and line, and the policies loaded before stay in force.
+//! `#[retry(policy = "ocr")]` reads its settings from the loaded policy on
+//! each call.
 //!
 //! ```
-//! use std::time::Duration;
 //! use resilient_core::policy;
 //!
 //! policy::load("[ocr.retry]\nmax = 3\nbackoff = \"2s\"\n").unwrap();
 //! assert_eq!(policy::get("ocr").unwrap().retry.unwrap().max_retries(), 3);
 //!
-//! let err = policy::load("[ocr.retry]\nmax = 0\n").unwrap_err();
-//! assert_eq!((err.key(), err.line()), ("ocr.retry.max", Some(2)));
+//! let err = policy::load("[ocr.retry]\nattempts = 0\n").unwrap_err();
+//! assert_eq!((err.key(), err.line()), ("ocr.retry.attempts", Some(2)));
+//! assert_eq!(err.to_string(), "line 2: `ocr.retry.attempts` must be at least 1");
 //! assert_eq!(policy::get("ocr").unwrap().retry.unwrap().max_retries(), 3); // kept
 //! ```
 
@@ -41,13 +43,29 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use serde::Deserialize;
+use resilient_spec::{self as spec, Key, Kind, Naming, Report, Value, Violation};
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::circuit_breaker::{BreakerConfig, BreakerPolicy, Window};
-use crate::{ConfigError, Jitter, RetryConfig, RetryPolicy, Schedule};
+use crate::circuit_breaker::{BreakerConfig, BreakerPolicy};
+use crate::heal::{HealConfig, HealPolicy};
+use crate::{RetryConfig, RetryPolicy};
 
 /// One tool's recovery.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_core::policy::Policy;
+/// use resilient_core::RetryConfig;
+///
+/// let policy = Policy {
+///     retry: Some(RetryConfig::new().max_retries(3).build().unwrap()),
+///     timeout: Some(Duration::from_secs(30)),
+///     fallback: vec!["local_ocr".into()],
+///     ..Policy::default()
+/// };
+/// assert_eq!(policy.fallback, ["local_ocr"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Policy {
     /// How to retry, if at all.
@@ -56,11 +74,21 @@ pub struct Policy {
     pub circuit_breaker: Option<BreakerPolicy>,
     /// A limit on each call (each attempt, with a retry).
     pub timeout: Option<Duration>,
+    /// Heal rounds, for a tool with a diagnoser.
+    pub self_heal: Option<HealPolicy>,
     /// Tools to try in order when this one fails, by name.
     pub fallback: Vec<String>,
 }
 
 /// A set of named policies, checked.
+///
+/// ```
+/// use resilient_core::policy::{Policies, Policy};
+///
+/// let mut set = Policies::new();
+/// set.insert("local_ocr", Policy::default());
+/// assert_eq!(set.names().collect::<Vec<_>>(), ["local_ocr"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Policies {
     by_name: BTreeMap<String, Policy>,
@@ -86,7 +114,7 @@ impl PolicyError {
         self.line
     }
 
-    /// Why.
+    /// Why, after the key: `must be at least 1`.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -94,11 +122,12 @@ impl PolicyError {
 
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.key.is_empty()) {
-            (Some(line), false) => write!(f, "line {line}, `{}`: {}", self.key, self.message),
-            (Some(line), true) => write!(f, "line {line}: {}", self.message),
-            (None, false) => write!(f, "`{}`: {}", self.key, self.message),
-            (None, true) => f.write_str(&self.message),
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        match self.key.as_str() {
+            "" => f.write_str(&self.message),
+            key => write!(f, "`{key}` {}", self.message),
         }
     }
 }
@@ -106,22 +135,34 @@ impl fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 impl Policies {
+    /// No policies.
+    pub fn new() -> Self {
+        Policies::default()
+    }
+
     /// Parses and checks a policy file.
     ///
     /// # Errors
-    /// The first key that does not parse or makes no sense, with its line.
+    /// The first key that does not parse or breaks a rule, with its line.
     pub fn from_toml(text: &str) -> Result<Policies, PolicyError> {
-        let raw: BTreeMap<String, RawPolicy> = toml::from_str(text).map_err(|e| PolicyError {
+        let root = DeTable::parse(text).map_err(|e| PolicyError {
             key: String::new(),
             line: e.span().map(|s| line_of(text, s.start)),
             message: e.message().trim().to_string(),
         })?;
         let mut by_name = BTreeMap::new();
-        for (name, raw) in raw {
-            let at = Checker { text, name: &name };
-            by_name.insert(name.clone(), at.policy(raw)?);
+        for (name, value) in root.get_ref() {
+            let file = File { text };
+            let policy = file.policy(name.get_ref(), value)?;
+            by_name.insert(name.get_ref().to_string(), policy);
         }
         Ok(Policies { by_name })
+    }
+
+    /// Adds (or replaces) the policy called `name`.
+    pub fn insert(&mut self, name: impl Into<String>, policy: Policy) -> &mut Self {
+        self.by_name.insert(name.into(), policy);
+        self
     }
 
     /// The policy called `name`.
@@ -143,10 +184,14 @@ static CURRENT: RwLock<Option<Arc<Policies>>> = RwLock::new(None);
 /// # Errors
 /// As [`Policies::from_toml`].
 pub fn load(text: &str) -> Result<(), PolicyError> {
-    let policies = Arc::new(Policies::from_toml(text)?);
-    *CURRENT.write().unwrap_or_else(|p| p.into_inner()) = Some(policies);
-    tracing::info!(target: "resilient", "policies loaded");
+    set(Policies::from_toml(text)?);
     Ok(())
+}
+
+/// Makes `policies`, built in code, the loaded ones.
+pub fn set(policies: Policies) {
+    *CURRENT.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(policies));
+    tracing::info!(target: "resilient", "policies loaded");
 }
 
 /// [`load`] from a file.
@@ -161,7 +206,7 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<(), PolicyError> {
         message: format!("cannot read {}: {e}", path.display()),
     })?;
     load(&text).map_err(|mut e| {
-        e.message = format!("{}: {}", path.display(), e.message);
+        e.message = format!("{} (in {})", e.message, path.display());
         e
     })
 }
@@ -199,292 +244,278 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-// ---- the file as written ------------------------------------------------
+/// The sections a policy may have.
+const SECTIONS: &[&str] = &[
+    "retry",
+    "circuit_breaker",
+    "timeout",
+    "self_heal",
+    "fallback",
+];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPolicy {
-    retry: Option<RawRetry>,
-    circuit_breaker: Option<RawBreaker>,
-    timeout: Option<Spanned<Seconds>>,
-    #[serde(default)]
-    fallback: Vec<Spanned<String>>,
+/// A file being read: where its errors are.
+struct File<'t> {
+    text: &'t str,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRetry {
-    max: Option<Spanned<u32>>,
-    attempts: Option<Spanned<u32>>,
-    backoff: Option<Spanned<Seconds>>,
-    schedule: Option<Spanned<String>>,
-    factor: Option<Spanned<f64>>,
-    max_delay: Option<Spanned<Seconds>>,
-    jitter: Option<Spanned<JitterValue>>,
-    timeout: Option<Spanned<Seconds>>,
-    timeout_factor: Option<Spanned<f64>>,
-    deadline: Option<Spanned<Seconds>>,
-}
+/// A value and where it was written.
+type At<T> = (T, Range<usize>);
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBreaker {
-    threshold: Option<Spanned<u32>>,
-    cooldown: Option<Spanned<Seconds>>,
-    half_open: Option<Spanned<u32>>,
-    close_after: Option<Spanned<u32>>,
-    failure_rate: Option<Spanned<f64>>,
-    window: Option<Spanned<WindowValue>>,
-    min_calls: Option<Spanned<u32>>,
-    slow_call: Option<Spanned<Seconds>>,
-    slow_rate: Option<Spanned<f64>>,
-    max_cooldown: Option<Spanned<Seconds>>,
-    cooldown_jitter: Option<Spanned<f64>>,
-}
-
-/// `"30s"` or a number of seconds.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Seconds {
-    Text(String),
-    Number(f64),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum JitterValue {
-    Flag(bool),
-    Kind(String),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum WindowValue {
-    Calls(u32),
-    Time(String),
-}
-
-// ---- checking -----------------------------------------------------------
-
-struct Checker<'a> {
-    text: &'a str,
-    name: &'a str,
-}
-
-impl Checker<'_> {
+impl File<'_> {
     fn error(
         &self,
-        key: &str,
+        key: String,
         span: Option<Range<usize>>,
         message: impl Into<String>,
     ) -> PolicyError {
         PolicyError {
-            key: format!("{}.{key}", self.name),
+            key,
             line: span.map(|s| line_of(self.text, s.start)),
             message: message.into(),
         }
     }
 
-    fn duration(&self, key: &str, v: &Spanned<Seconds>) -> Result<Duration, PolicyError> {
-        let d = match v.get_ref() {
-            Seconds::Text(t) => humantime::parse_duration(t).map_err(|e| {
-                self.error(
-                    key,
-                    Some(v.span()),
-                    format!("\"{t}\" is not a duration: {e}"),
-                )
-            })?,
-            Seconds::Number(n) => Duration::try_from_secs_f64(*n).map_err(|_| {
-                self.error(key, Some(v.span()), "must be a positive number of seconds")
-            })?,
-        };
-        Ok(d)
-    }
-
-    fn policy(&self, raw: RawPolicy) -> Result<Policy, PolicyError> {
-        let timeout = match &raw.timeout {
-            Some(t) => {
-                let d = self.duration("timeout", t)?;
-                if d.is_zero() {
-                    return Err(self.error("timeout", Some(t.span()), "must be greater than zero"));
-                }
-                Some(d)
-            }
-            None => None,
-        };
-        Ok(Policy {
-            retry: raw.retry.map(|r| self.retry(r)).transpose()?,
-            circuit_breaker: raw.circuit_breaker.map(|b| self.breaker(b)).transpose()?,
-            timeout,
-            fallback: raw.fallback.into_iter().map(Spanned::into_inner).collect(),
-        })
-    }
-
-    fn retry(&self, r: RawRetry) -> Result<RetryPolicy, PolicyError> {
-        let key = |k: &str| format!("retry.{k}");
-        if let (Some(_), Some(a)) = (&r.max, &r.attempts) {
+    fn policy(&self, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Policy, PolicyError> {
+        let DeValue::Table(table) = value.get_ref() else {
             return Err(self.error(
-                &key("attempts"),
-                Some(a.span()),
-                "`max` and `attempts` both set the number of attempts; keep one",
+                name.to_string(),
+                Some(value.span()),
+                format!("must be a table of settings, as in `[{name}.retry]`"),
             ));
-        }
-        let mut c = RetryConfig::new();
-        let mut spans: Vec<(&str, Range<usize>)> = Vec::new();
-        if let Some(v) = &r.max {
-            spans.push(("attempts", v.span()));
-            c = c.max_retries(*v.get_ref());
-            if *v.get_ref() == 0 {
-                return Err(self.error(&key("max"), Some(v.span()), "must be at least 1"));
-            }
-        }
-        if let Some(v) = &r.attempts {
-            spans.push(("attempts", v.span()));
-            c = c.attempts(*v.get_ref());
-        }
-        for (name, value) in [
-            ("backoff", &r.backoff),
-            ("max_delay", &r.max_delay),
-            ("timeout", &r.timeout),
-            ("deadline", &r.deadline),
-        ] {
-            if let Some(v) = value {
-                spans.push((name, v.span()));
-                let d = self.duration(&key(name), v)?;
-                c = match name {
-                    "backoff" => c.backoff(d),
-                    "max_delay" => c.max_delay(d),
-                    "timeout" => c.timeout(d),
-                    _ => c.deadline(d),
-                };
-            }
-        }
-        if let Some(v) = &r.schedule {
-            spans.push(("schedule", v.span()));
-            c = c.schedule(match v.get_ref().as_str() {
-                "exponential" => Schedule::Exponential,
-                "linear" => Schedule::Linear,
-                "constant" => Schedule::Constant,
-                other => {
-                    return Err(self.error(&key("schedule"), Some(v.span()), format!(
-                        "unknown schedule \"{other}\"; expected \"exponential\", \"linear\" or \"constant\""
-                    )))
+        };
+        let mut policy = Policy::default();
+        for (section, v) in table {
+            let path = format!("{name}.{}", section.get_ref());
+            match section.get_ref().as_ref() {
+                "retry" => {
+                    let mut s = spec::retry::Settings::NEW;
+                    let written = self.section(&path, v, spec::retry::KEYS, |k, v| s.set(k, v))?;
+                    self.refused(&path, &spec::retry::check(&s), &written, v.span())?;
+                    policy.retry = RetryConfig::from_settings(s).build().ok();
                 }
-            });
-        }
-        if let Some(v) = &r.factor {
-            spans.push(("factor", v.span()));
-            c = c.factor(*v.get_ref());
-        }
-        if let Some(v) = &r.timeout_factor {
-            spans.push(("timeout_factor", v.span()));
-            c = c.timeout_factor(*v.get_ref());
-        }
-        if let Some(v) = &r.jitter {
-            spans.push(("jitter", v.span()));
-            c = c.jitter(match v.get_ref() {
-                JitterValue::Flag(true) => Jitter::Full,
-                JitterValue::Flag(false) => Jitter::None,
-                JitterValue::Kind(k) => match k.as_str() {
-                    "full" => Jitter::Full,
-                    "equal" => Jitter::Equal,
-                    "decorrelated" => Jitter::Decorrelated,
-                    "none" => Jitter::None,
-                    other => {
-                        return Err(self.error(&key("jitter"), Some(v.span()), format!(
-                            "unknown jitter \"{other}\"; expected \"full\", \"equal\", \"decorrelated\" or \"none\""
-                        )))
-                    }
-                },
-            });
-        }
-        c.build().map_err(|e| self.config_error("retry", e, &spans))
-    }
-
-    fn breaker(&self, b: RawBreaker) -> Result<BreakerPolicy, PolicyError> {
-        let mut c = BreakerConfig::new();
-        let mut spans: Vec<(&str, Range<usize>)> = Vec::new();
-        let ints = [
-            ("threshold", &b.threshold),
-            ("half_open", &b.half_open),
-            ("close_after", &b.close_after),
-            ("min_calls", &b.min_calls),
-        ];
-        for (name, value) in ints {
-            if let Some(v) = value {
-                spans.push((name, v.span()));
-                let n = *v.get_ref();
-                c = match name {
-                    "threshold" => c.threshold(n),
-                    "half_open" => c.half_open(n),
-                    "close_after" => c.close_after(n),
-                    _ => c.min_calls(n),
-                };
-            }
-        }
-        let floats = [
-            ("failure_rate", &b.failure_rate),
-            ("slow_rate", &b.slow_rate),
-            ("cooldown_jitter", &b.cooldown_jitter),
-        ];
-        for (name, value) in floats {
-            if let Some(v) = value {
-                spans.push((name, v.span()));
-                let x = *v.get_ref();
-                c = match name {
-                    "failure_rate" => c.failure_rate(x),
-                    "slow_rate" => c.slow_rate(x),
-                    _ => c.cooldown_jitter(x),
-                };
-            }
-        }
-        let durations = [
-            ("cooldown", &b.cooldown),
-            ("slow_call", &b.slow_call),
-            ("max_cooldown", &b.max_cooldown),
-        ];
-        for (name, value) in durations {
-            if let Some(v) = value {
-                spans.push((name, v.span()));
-                let d = self.duration(&format!("circuit_breaker.{name}"), v)?;
-                c = match name {
-                    "cooldown" => c.cooldown(d),
-                    "slow_call" => c.slow_call(d),
-                    _ => c.max_cooldown(d),
-                };
-            }
-        }
-        if let Some(v) = &b.window {
-            spans.push(("window", v.span()));
-            c = c.window(match v.get_ref() {
-                WindowValue::Calls(n) => Window::Calls(*n),
-                WindowValue::Time(t) => {
-                    let d = humantime::parse_duration(t).map_err(|e| {
-                        self.error(
-                            "circuit_breaker.window",
-                            Some(v.span()),
-                            format!("\"{t}\" is not a duration: {e}"),
-                        )
+                "circuit_breaker" => {
+                    let mut s = spec::circuit_breaker::Settings::NEW;
+                    let written =
+                        self.section(&path, v, spec::circuit_breaker::KEYS, |k, v| s.set(k, v))?;
+                    self.refused(&path, &spec::circuit_breaker::check(&s), &written, v.span())?;
+                    policy.circuit_breaker = BreakerConfig::from_settings(s).build().ok();
+                }
+                "self_heal" => {
+                    let mut s = spec::heal::Settings::NEW;
+                    let written = self.section(&path, v, spec::heal::KEYS, |k, v| {
+                        s.set(k, v).map(|()| None)
                     })?;
-                    Window::Time(d)
+                    self.refused(&path, &spec::heal::check(&s), &written, v.span())?;
+                    policy.self_heal = HealConfig::from_settings(s).build().ok();
                 }
-            });
+                "timeout" => {
+                    // `timeout = "30s"`: the section is the value.
+                    let at_path = |mut e: PolicyError| {
+                        e.key = path.clone();
+                        e
+                    };
+                    let Value::Duration(d) = self
+                        .value(name, &spec::timeout::DURATION, v)
+                        .map_err(at_path)?
+                    else {
+                        unreachable!("a duration key reads a duration")
+                    };
+                    let s = spec::timeout::Settings {
+                        duration: Some(d),
+                        ..Default::default()
+                    };
+                    let written = [(&spec::timeout::DURATION, v.span())];
+                    self.refused(name, &spec::timeout::check(&s), &written, v.span())
+                        .map_err(at_path)?;
+                    policy.timeout = Some(d);
+                }
+                "fallback" => policy.fallback = self.tools(&path, v)?,
+                other => return Err(self.unknown(name, other, section.span(), SECTIONS)),
+            }
         }
-        c.build()
-            .map_err(|e| self.config_error("circuit_breaker", e, &spans))
+        Ok(policy)
     }
 
-    /// A refusal by a config's `build()`, placed at the key it names.
-    fn config_error(
+    /// Reads one section's keys into a capability's settings through `set`.
+    fn section(
         &self,
-        section: &str,
-        e: ConfigError,
-        spans: &[(&str, Range<usize>)],
-    ) -> PolicyError {
-        let span = spans
+        path: &str,
+        value: &Spanned<DeValue<'_>>,
+        keys: &'static [Key],
+        mut set: impl FnMut(&'static Key, Value) -> Result<Option<Violation>, spec::WrongKind>,
+    ) -> Result<Vec<At<&'static Key>>, PolicyError> {
+        let DeValue::Table(table) = value.get_ref() else {
+            return Err(self.error(
+                path.to_string(),
+                Some(value.span()),
+                "must be a table of settings",
+            ));
+        };
+        let mut written = Vec::new();
+        for (key, v) in table {
+            let name = key.get_ref().as_ref();
+            let Some(k) = keys.iter().find(|k| k.name == name && k.in_file) else {
+                let in_file: Vec<&str> =
+                    keys.iter().filter(|k| k.in_file).map(|k| k.name).collect();
+                return Err(match keys.iter().find(|k| k.name == name) {
+                    Some(_) => self.error(
+                        format!("{path}.{name}"),
+                        Some(key.span()),
+                        "is set in code, on the attribute, not in a policy file",
+                    ),
+                    None => self.unknown(path, name, key.span(), &in_file),
+                });
+            };
+            let value = self.value(path, k, v)?;
+            let key_path = format!("{path}.{name}");
+            match set(k, value) {
+                Ok(None) => {}
+                Ok(Some(v)) => {
+                    return Err(self.error(key_path, Some(key.span()), v.reason(Naming::File)))
+                }
+                Err(e) => return Err(self.error(key_path, Some(key.span()), e.to_string())),
+            }
+            written.push((k, key.span()));
+        }
+        Ok(written)
+    }
+
+    /// The first violation of a section's rules, at its key's line.
+    fn refused(
+        &self,
+        path: &str,
+        report: &Report,
+        written: &[At<&'static Key>],
+        section: Range<usize>,
+    ) -> Result<(), PolicyError> {
+        match report.first() {
+            None => Ok(()),
+            Some(v) => {
+                let span = written
+                    .iter()
+                    .find(|(k, _)| k.id == v.key.id)
+                    .map_or(section, |(_, s)| s.clone());
+                Err(self.error(
+                    format!("{path}.{}", v.key.name),
+                    Some(span),
+                    v.reason(Naming::File),
+                ))
+            }
+        }
+    }
+
+    fn unknown(&self, path: &str, name: &str, span: Range<usize>, known: &[&str]) -> PolicyError {
+        let mut message = String::from("is not a setting here");
+        if let Some(best) = spec::did_you_mean(known.iter().copied(), name) {
+            message.push_str(&format!("; did you mean `{best}`?"));
+        }
+        message.push_str(&format!(" (expected one of: {})", known.join(", ")));
+        self.error(format!("{path}.{name}"), Some(span), message)
+    }
+
+    /// One value, read as `key`'s kind.
+    fn value(&self, path: &str, key: &Key, v: &Spanned<DeValue<'_>>) -> Result<Value, PolicyError> {
+        let at =
+            |message: String| self.error(format!("{path}.{}", key.name), Some(v.span()), message);
+        let example = key.example;
+        let name = key.name;
+        match (key.kind, v.get_ref()) {
+            (Kind::Count, DeValue::Integer(i)) => {
+                match u64::from_str_radix(i.as_str(), i.radix()) {
+                    Ok(n) => Ok(Value::Count(n)),
+                    Err(_) if i.as_str().starts_with('-') => {
+                        Err(at("must be a positive whole number, not negative".into()))
+                    }
+                    Err(_) => Err(at(format!("is too large (at most {})", u64::MAX))),
+                }
+            }
+            (Kind::Count, _) => Err(at(format!(
+                "must be a whole number, as in `{name} = {example}`"
+            ))),
+            (Kind::Duration, value) => self.duration(value).map(Value::Duration).map_err(at),
+            (Kind::CallsOrDuration, DeValue::Integer(_)) => {
+                let count = Key {
+                    kind: Kind::Count,
+                    ..*key
+                };
+                self.value(path, &count, v)
+            }
+            (Kind::CallsOrDuration, value @ DeValue::String(_)) => {
+                self.duration(value).map(Value::Duration).map_err(at)
+            }
+            (Kind::CallsOrDuration, _) => Err(at(format!(
+                "is a number of calls (`{name} = 100`) or a duration (`{name} = \"30s\"`)"
+            ))),
+            (Kind::Number, value) => number(value)
+                .map(Value::Number)
+                .ok_or_else(|| at(format!("must be a number, as in `{name} = {example}`"))),
+            (Kind::Choice { names, .. }, DeValue::String(s)) => names
+                .iter()
+                .position(|n| *n == s.as_ref())
+                .map(|i| Value::Choice(i as u8))
+                .ok_or_else(|| at(format!("\"{s}\" is not one of: {}", spec::quoted(names)))),
+            (
+                Kind::Choice {
+                    names,
+                    bare: Some(b),
+                },
+                DeValue::Boolean(on),
+            ) => {
+                let off = names.iter().position(|n| *n == "none").unwrap_or(0);
+                Ok(Value::Choice(if *on { b } else { off as u8 }))
+            }
+            (Kind::Choice { names, .. }, _) => Err(at(format!(
+                "must be a string, one of: {}",
+                spec::quoted(names)
+            ))),
+            (Kind::Path | Kind::Expr | Kind::Text, _) => Err(at(
+                "is set in code, on the attribute, not in a policy file".into(),
+            )),
+        }
+    }
+
+    /// `"30s"` or a number of seconds.
+    fn duration(&self, v: &DeValue<'_>) -> Result<Duration, String> {
+        match v {
+            DeValue::String(t) => {
+                spec::parse_duration(t).map_err(|e| format!("is not a duration: {e}"))
+            }
+            other => match number(other) {
+                Some(secs) => spec::seconds(secs).map_err(str::to_string),
+                None => Err("must be a duration, as in \"30s\", or a number of seconds".into()),
+            },
+        }
+    }
+
+    /// `fallback = ["claude", "local_ocr"]`.
+    fn tools(&self, path: &str, v: &Spanned<DeValue<'_>>) -> Result<Vec<String>, PolicyError> {
+        let wrong = || {
+            self.error(
+                path.to_string(),
+                Some(v.span()),
+                "must be a list of tool names, as in `fallback = [\"claude\", \"local_ocr\"]`",
+            )
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            return Err(wrong());
+        };
+        items
             .iter()
-            .find(|(k, _)| *k == e.field())
-            .map(|(_, s)| s.clone());
-        self.error(&format!("{section}.{}", e.field()), span, e.reason())
+            .map(|item| match item.get_ref() {
+                DeValue::String(s) if !s.trim().is_empty() => Ok(s.to_string()),
+                _ => Err(wrong()),
+            })
+            .collect()
+    }
+}
+
+/// A TOML integer or float as a number.
+fn number(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|n| n as f64),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+        _ => None,
     }
 }

@@ -1,21 +1,26 @@
-//! What the expansions of `resilient`'s attributes call. Not a public API:
-//! it may change in any release, which is why the crates pin each other's
-//! exact versions.
+//! What the expansions of `resilient-async`'s attributes call. Not a
+//! public API: it may change in any release, which is why the crates pin
+//! each other's exact versions.
+//!
+//! The expansions only loop and await; every decision is made by the
+//! engines here, told an outcome and answering a [`Step`].
 
 pub use core::time::Duration;
+pub use inventory;
 pub use tokio::time::sleep;
 
 pub use crate::circuit_breaker::{
-    BreakerCall, BreakerConfig, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
+    BreakerCall, BreakerConfig, BreakerPolicy, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
 };
-use crate::context::Scoped;
-pub use crate::fallback;
-pub use crate::heal::{Heal, Healer};
+pub use crate::context::{Call, Scoped};
+pub use crate::fallback::{Tier as FallbackTier, Tiers};
+pub use crate::heal::{Heal, HealConfig, HealPolicy, Healer, Healing};
 pub use crate::metrics::Metrics;
-pub use crate::policy;
-pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule, Step};
-pub use crate::timeout::observe;
-use crate::timeout::TimeLimit;
+pub use crate::policy::retry_policy;
+pub use crate::registry::{Entry, Item};
+pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule};
+pub use crate::step::{Show, Step};
+pub use crate::timeout::TimeLimit;
 pub use crate::{ByTransient, CircuitOpen, RetryIf, TimedOut, Transient};
 
 use std::fmt::Display;
@@ -25,7 +30,7 @@ use std::sync::Arc;
 
 use crate::Classify;
 
-/// The error types `#[retry]` can log: those with `Display`. It exists for
+/// The error types the layers can log: those with `Display`. It exists for
 /// its message.
 #[diagnostic::on_unimplemented(
     message = "`#[retry]`, `#[self_heal]` and `#[fallback]` log each failure, but `{Self}` does not implement `std::fmt::Display`",
@@ -36,20 +41,31 @@ pub trait Loggable: Display {}
 
 impl<E: Display + ?Sized> Loggable for E {}
 
-/// [`Retrying::after`] with a message for an error type without `Display`.
+/// How the engines display `E`: checked here once per function, at the
+/// user's error type, so that a missing `Display` is one error.
 #[inline]
-pub fn after<T, E: Loggable, C: Classify<E> + ?Sized>(
-    call: &mut Retrying<'_>,
-    out: Result<T, E>,
-    classify: &C,
-) -> Step<T, E> {
-    call.after(out, classify)
+pub fn show<E: Loggable>() -> Show<E> {
+    |e| e
 }
 
-/// `retry_if = path`: the path must be a `fn(&E) -> bool`.
+/// [`Retrying::after`], called with the outcome placed at the user's error
+/// type, where an unmet bound of the classification is reported.
 #[inline]
-pub fn retry_if<E, F: Fn(&E) -> bool>(predicate: F) -> RetryIf<F> {
-    RetryIf(predicate)
+pub fn after<T, E, C: Classify<E> + ?Sized>(
+    retry: &mut Retrying<'_>,
+    call: &mut Call<'_>,
+    out: Result<T, E>,
+    classify: &C,
+    show: Show<E>,
+) -> Step<T, E> {
+    retry.after(call, out, classify, show)
+}
+
+/// A `fn(&E) -> bool` given by path (`retry_if`, `record_if`, `when`): a
+/// mismatch is reported here, at the path.
+#[inline]
+pub fn predicate<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
+    predicate
 }
 
 /// The error types that can report a timeout: those with `From<TimedOut>`.
@@ -71,28 +87,15 @@ pub fn timed_out<E: CanTimeOut>() -> fn(TimedOut) -> E {
     E::from
 }
 
-/// `#[timeout]`: [`crate::timeout::timeout`], with the conversion already
-/// checked.
+/// `#[timeout]`: the call under `limit`, counted in `metrics`.
 #[inline]
-pub fn timeout<T, E, F: Future<Output = Result<T, E>>>(
+pub fn timeout<'m, T, E, F: Future<Output = Result<T, E>>>(
     limit: Duration,
-    name: &'static str,
-    metrics: Option<&'static Metrics>,
+    metrics: &'m Metrics,
     convert: fn(TimedOut) -> E,
     call: F,
-) -> TimeLimit<F, E> {
-    TimeLimit::new(Some(limit), name, metrics, convert, call)
-}
-
-/// `#[retry(timeout = ..)]`: [`Retrying::attempt_timed`], with the
-/// conversion already checked.
-#[inline]
-pub fn attempt_timed<'r, T, E, F: Future<Output = Result<T, E>>>(
-    call: &'r mut Retrying<'_>,
-    convert: fn(TimedOut) -> E,
-    attempt: F,
-) -> TimeLimit<Scoped<'r, F>, E> {
-    call.attempt_timed_with(convert, attempt)
+) -> TimeLimit<'m, F, E> {
+    TimeLimit::new(Some(limit), metrics, convert, call)
 }
 
 /// Gives each attempt its own copy of an owned argument.
@@ -156,28 +159,20 @@ pub fn rejection<E: CanReject>() -> fn(CircuitOpen) -> E {
     E::from
 }
 
-/// `#[circuit_breaker]`: [`CircuitBreaker::call_with`], with the refusal's
-/// conversion and the `record_if` decision already checked. `record` is a
-/// plain `fn`, called only on an error.
+/// `#[circuit_breaker]`: the call through `breaker`, with the refusal's
+/// conversion and the `record_if` decision already checked.
 #[inline]
 pub fn breaker_call<'b, T, E, F>(
     breaker: &'b CircuitBreaker,
     record: fn(&E) -> bool,
-    metrics: Option<&'static Metrics>,
+    metrics: &'b Metrics,
     reject: fn(CircuitOpen) -> E,
     call: F,
 ) -> BreakerCall<'b, F, E>
 where
     F: Future<Output = Result<T, E>>,
 {
-    BreakerCall::new(breaker, record, metrics, reject, call)
-}
-
-/// `record_if = path`: the path must be a `fn(&E) -> bool`; the mismatch,
-/// if any, is reported here, at the path.
-#[inline]
-pub fn record_if<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
-    predicate
+    BreakerCall::new(breaker, record, Some(metrics), reject, call)
 }
 
 /// The keys `key = expr` may have: those with `Hash`. It exists for its
@@ -194,30 +189,14 @@ impl<K: Hash + ?Sized> BreakerKey for K {}
 /// `key = expr`: the breaker for this call's key.
 #[inline]
 pub fn keyed_breaker<K: BreakerKey + ?Sized>(
-    breakers: &'static KeyedBreakers,
+    breakers: &KeyedBreakers,
     key: &K,
 ) -> Arc<CircuitBreaker> {
-    breakers.listed().get(key)
+    breakers.get(key)
 }
 
-/// `#[fallback]`: [`fallback::Tiers::settle`] with a message for an error
-/// type without `Display`.
-#[inline]
-pub fn fallback_settle<T, E: Loggable>(
-    tiers: &'static fallback::Tiers,
-    tier: usize,
-    out: &Result<T, E>,
-    when: fn(&E) -> bool,
-) -> bool {
-    tiers.settle(tier, out, when)
-}
-
-/// `when = path`: the path must be a `fn(&E) -> bool`; a mismatch is
-/// reported here, at the path.
-#[inline]
-pub fn fallback_when<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
-    predicate
-}
+/// Every error counts.
+pub use crate::fallback::always;
 
 /// The futures a fallback tier may return: it must be an `async fn`. It
 /// exists for its message.
@@ -225,13 +204,13 @@ pub fn fallback_when<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
     message = "a `#[fallback]` alternative must be an `async fn`, but this call returns `{Self}`",
     label = "not an `async fn`"
 )]
-pub trait Tier: IntoFuture {}
+pub trait TierCall: IntoFuture {}
 
-impl<F: IntoFuture> Tier for F {}
+impl<F: IntoFuture> TierCall for F {}
 
 /// `#[fallback]`: one alternative's call, checked once, at its name.
 #[inline]
-pub fn tier<F: Tier>(call: F) -> F::IntoFuture {
+pub fn tier<F: TierCall>(call: F) -> F::IntoFuture {
     call.into_future()
 }
 
@@ -245,15 +224,9 @@ pub trait Diagnosis: IntoFuture<Output = Heal> {}
 
 impl<F: IntoFuture<Output = Heal>> Diagnosis for F {}
 
-/// `#[self_heal]`: the diagnoser's call, checked once, at its path.
+/// `#[self_heal]`: the diagnoser's call, checked once, at its path (an
+/// opaque `Heal` future, so that nothing after checks it again).
 #[inline]
-pub fn diagnosis<F: Diagnosis>(call: F) -> F::IntoFuture {
+pub fn diagnosis<F: Diagnosis>(call: F) -> impl Future<Output = Heal> {
     call.into_future()
-}
-
-/// `#[self_heal]`: the error as the healer logs it, with a message for an
-/// error type without `Display`.
-#[inline]
-pub fn loggable<E: Loggable>(error: &E) -> &dyn Display {
-    error
 }

@@ -1,6 +1,6 @@
-//! Bounding a call in time, and counting a call's outcome.
+//! Bounding a call in time.
 //!
-//! Both are plain future types rather than `async fn`s: nested `async fn`
+//! A plain future type rather than an `async fn`: nested `async fn`
 //! wrappers each keep their own copy of the future they wrap (rustc does not
 //! overlap an argument with the future it is awaiting), which makes the
 //! stacked future several times larger and costs a copy per layer per call.
@@ -16,7 +16,6 @@ use crate::metrics::Metrics;
 use crate::TimedOut;
 
 /// Runs `call`, or fails with `E::from(TimedOut)` once `limit` has passed.
-/// `name` labels the `tracing` event; `metrics` counts the timeout.
 ///
 /// The clock starts when `call` first waits: a call that completes without
 /// waiting reads no clock and arms no timer, which keeps the success path
@@ -32,45 +31,42 @@ use crate::TimedOut;
 ///     tokio::time::sleep(Duration::from_secs(60)).await;
 ///     Ok::<_, std::io::Error>(())
 /// };
-/// let err = timeout(Duration::from_secs(30), "slow", None, slow).await.unwrap_err();
+/// let err = timeout(Duration::from_secs(30), slow).await.unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
 /// # }
 /// ```
-pub fn timeout<T, E, F>(
-    limit: Duration,
-    name: &'static str,
-    metrics: Option<&'static Metrics>,
-    call: F,
-) -> TimeLimit<F, E>
+pub fn timeout<T, E, F>(limit: Duration, call: F) -> TimeLimit<'static, F, E>
 where
     F: Future<Output = Result<T, E>>,
     E: From<TimedOut>,
 {
-    TimeLimit::new(Some(limit), name, metrics, E::from, call)
+    TimeLimit::new(Some(limit), &UNNAMED, E::from, call)
 }
+
+/// The figures of calls bounded by [`timeout`]: not listed.
+static UNNAMED: Metrics = Metrics::new("timeout", "");
 
 pin_project_lite::pin_project! {
     /// The future of [`timeout`]: `call` under a time limit.
     #[must_use = "futures do nothing unless awaited"]
-    pub struct TimeLimit<F, E> {
+    pub struct TimeLimit<'m, F, E> {
         #[pin]
         call: F,
         // Armed on the call's first wait.
         #[pin]
         sleep: Option<Sleep>,
         limit: Option<Duration>,
-        name: &'static str,
-        metrics: Option<&'static Metrics>,
+        metrics: &'m Metrics,
         convert: fn(TimedOut) -> E,
     }
 }
 
-impl<F, E> TimeLimit<F, E> {
-    /// `call` under `limit` (none: no limit), failing with `convert`.
+impl<'m, F, E> TimeLimit<'m, F, E> {
+    /// `call` under `limit` (none: no limit), counted in `metrics`, failing
+    /// with `convert`.
     pub(crate) fn new(
         limit: Option<Duration>,
-        name: &'static str,
-        metrics: Option<&'static Metrics>,
+        metrics: &'m Metrics,
         convert: fn(TimedOut) -> E,
         call: F,
     ) -> Self {
@@ -78,14 +74,13 @@ impl<F, E> TimeLimit<F, E> {
             call,
             sleep: None,
             limit,
-            name,
             metrics,
             convert,
         }
     }
 }
 
-impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<F, E> {
+impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<'_, F, E> {
     type Output = Result<T, E>;
 
     #[inline]
@@ -98,65 +93,25 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<F, E> {
             return Poll::Pending;
         };
         if this.sleep.is_none() {
-            this.sleep.set(Some(tokio::time::sleep(limit)));
+            // A limit too far off to represent never fires.
+            match tokio::time::Instant::now().checked_add(limit) {
+                Some(at) => this.sleep.set(Some(tokio::time::sleep_until(at))),
+                None => {
+                    *this.limit = None;
+                    return Poll::Pending;
+                }
+            }
         }
         let sleep = this.sleep.as_pin_mut().expect("armed above");
         ready!(sleep.poll(cx));
-        timed_out(this.name, *this.metrics, limit);
+        timed_out(this.metrics, limit);
         Poll::Ready(Err((this.convert)(TimedOut::new(limit))))
     }
 }
 
 /// Counts and reports a timeout; not generic, so compiled once.
 #[cold]
-fn timed_out(name: &'static str, metrics: Option<&'static Metrics>, limit: Duration) {
-    if let Some(m) = metrics {
-        m.timed_out();
-    }
-    tracing::debug!(target: "resilient", function = name, ?limit, "timed out");
-}
-
-/// Counts a call's outcome in `metrics` when it finishes: what a function
-/// gets when no `#[retry]` does the counting.
-///
-/// ```
-/// use resilient_core::{metrics::Metrics, timeout::observe};
-///
-/// static F: Metrics = Metrics::new("observed", module_path!());
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let _ = observe(&F, async { Err::<(), _>("boom") }).await;
-/// assert_eq!(F.snapshot().failures, 1);
-/// # }
-/// ```
-pub fn observe<T, E, F>(metrics: &'static Metrics, call: F) -> Observed<F>
-where
-    F: Future<Output = Result<T, E>>,
-{
-    metrics.call_started();
-    Observed { metrics, call }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of [`observe`].
-    #[must_use = "futures do nothing unless awaited"]
-    pub struct Observed<F> {
-        metrics: &'static Metrics,
-        #[pin]
-        call: F,
-    }
-}
-
-impl<T, E, F: Future<Output = Result<T, E>>> Future for Observed<F> {
-    type Output = Result<T, E>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let out = ready!(this.call.poll(cx));
-        match out {
-            Ok(_) => this.metrics.call_succeeded(),
-            Err(_) => this.metrics.call_failed(),
-        }
-        Poll::Ready(out)
-    }
+fn timed_out(metrics: &Metrics, limit: Duration) {
+    metrics.timed_out();
+    tracing::debug!(target: "resilient", function = metrics.name(), ?limit, "timed out");
 }

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use resilient_core::metrics::{self, Metrics};
-use resilient_core::retry::{Retrying, Step};
+use resilient_core::private::{Call, Retrying, Step};
 use resilient_core::{
     attempt, seed_jitter, ByTransient, Classify, IdempotencyKey, Jitter, RetryConfig, RetryIf,
     RetryPolicy, Schedule, TimedOut, Transient,
@@ -179,10 +179,13 @@ where
 {
     let recorder = Recorder::new();
     let result = policy
-        .run_with(classify, "test", metrics, recorder.wrap(op))
+        .run_with(classify, metrics.unwrap_or(&UNLISTED), recorder.wrap(op))
         .await;
     recorder.finish(result)
 }
+
+/// Figures for the runs that do not look at theirs.
+static UNLISTED: Metrics = Metrics::new("test", module_path!());
 
 /// An operation that fails with `E::Transient(n)` on every attempt, at once.
 async fn always_transient(n: u32) -> Result<(), E> {
@@ -800,7 +803,7 @@ async fn deadline_clamps_the_last_attempt_to_what_is_left() {
         .backoff(ms(500))
         .schedule(Schedule::Constant)
         .max_retries(10)
-        .timeout(secs(30))
+        .timeout(secs(10))
         .deadline(secs(10))
         .build()
         .unwrap();
@@ -949,17 +952,19 @@ async fn a_huge_retry_after_under_a_deadline_gives_up() {
 /// `error(n)`, until it gives up. The clock is advanced by each delay, as
 /// `run` would.
 async fn engine_delays(policy: &RetryPolicy, error: impl Fn(u32) -> E) -> Vec<Duration> {
-    let mut call = Retrying::new(policy, "delays", None);
+    let mut call = Call::new(&UNLISTED);
+    let mut retry = Retrying::new(policy, &mut call);
     let mut delays = Vec::new();
     loop {
-        let n = call.current().number();
-        let out: Result<(), E> = call.attempt(async { Err(error(n)) }).await;
-        match call.after(out, &ByTransient) {
+        let n = call.number();
+        let out: Result<(), E> = retry.untimed(&mut call, async { Err(error(n)) }).await;
+        match retry.after(&mut call, out, &ByTransient, |e| e) {
             Step::Done(_) => return delays,
             Step::Retry(d) => {
                 delays.push(d);
                 tokio::time::sleep(d).await;
             }
+            _ => unreachable!(),
         }
     }
 }
@@ -1236,18 +1241,23 @@ async fn nested_calls_see_their_own_attempt() {
 #[tokio::test(start_paused = true)]
 async fn retrying_current_tracks_the_attempt() {
     let policy = RetryConfig::new().backoff(secs(2)).build().unwrap();
-    let mut call = Retrying::new(&policy, "manual", None);
+    let mut call = Call::new(&UNLISTED);
+    let mut retry = Retrying::new(&policy, &mut call);
     let t0 = Instant::now();
     let mut log = Vec::new();
     let result = loop {
-        let number = call.current().number();
-        log.push((number, Instant::now() - t0));
-        let out = call
-            .attempt(async { Err::<(), _>(E::Transient(attempt().unwrap().number())) })
+        let started = Instant::now() - t0;
+        let out = retry
+            .untimed(&mut call, async {
+                Err::<(), _>(E::Transient(attempt().unwrap().number()))
+            })
             .await;
-        match call.after(out, &ByTransient) {
+        // The call's number is the attempt's, once it has started.
+        log.push((call.number(), started));
+        match retry.after(&mut call, out, &ByTransient, |e| e) {
             Step::Done(result) => break result,
             Step::Retry(delay) => tokio::time::sleep(delay).await,
+            _ => unreachable!(),
         }
     };
     assert_eq!(result, Err(E::Transient(4)));
@@ -1264,17 +1274,22 @@ async fn retrying_attempt_timed_applies_the_timeout() {
         .timeout_factor(2.0)
         .build()
         .unwrap();
-    let mut call = Retrying::new(&policy, "manual_timed", None);
+    let mut call = Call::new(&UNLISTED);
+    let mut retry = Retrying::new(&policy, &mut call);
     let t0 = Instant::now();
-    let out: Result<(), E> = call.attempt_timed(std::future::pending()).await;
+    let out: Result<(), E> = retry
+        .attempt(&mut call, E::from, std::future::pending())
+        .await;
     assert_eq!(out, Err(E::TimedOut(TimedOut::new(secs(30)))));
     assert_eq!(Instant::now() - t0, secs(30));
-    let Step::Retry(d) = call.after(out, &ByTransient) else {
+    let Step::Retry(d) = retry.after(&mut call, out, &ByTransient, |e| e) else {
         panic!("a timeout is retried");
     };
     assert_eq!(d, ms(100));
     tokio::time::sleep(d).await;
-    let out: Result<(), E> = call.attempt_timed(std::future::pending()).await;
+    let out: Result<(), E> = retry
+        .attempt(&mut call, E::from, std::future::pending())
+        .await;
     assert_eq!(out, Err(E::TimedOut(TimedOut::new(secs(60)))));
     assert_eq!(Instant::now() - t0, ms(90_100));
 }
@@ -1360,18 +1375,27 @@ async fn metrics_rates_with_uneven_figures() {
 async fn a_call_is_counted_when_it_finishes() {
     static FIGURES: Metrics = Metrics::new("in_flight", module_path!());
     let policy = RetryConfig::new().build().unwrap();
-    let mut call = Retrying::new(&policy, "in_flight", Some(&FIGURES));
+    let mut call = Call::new(&FIGURES);
+    let mut retry = Retrying::new(&policy, &mut call);
     let s = FIGURES.snapshot();
     assert_eq!((s.calls, s.attempts, s.successes, s.failures), (0, 0, 0, 0));
-    let out = call.attempt(async { Err::<(), _>(E::Transient(1)) }).await;
-    assert!(matches!(call.after(out, &ByTransient), Step::Retry(_)));
+    let out = retry
+        .untimed(&mut call, async { Err::<(), _>(E::Transient(1)) })
+        .await;
+    assert!(matches!(
+        retry.after(&mut call, out, &ByTransient, |e| e),
+        Step::Retry(_)
+    ));
     // Running: its retry is counted, the call not yet.
     let s = FIGURES.snapshot();
     assert_eq!((s.calls, s.attempts, s.retries), (0, 1, 1));
     assert_eq!((s.successes, s.failures), (0, 0));
     assert_eq!(s.success_rate(), 0.0);
-    let out = call.attempt(async { Ok::<_, E>(()) }).await;
-    assert!(matches!(call.after(out, &ByTransient), Step::Done(Ok(()))));
+    let out = retry.untimed(&mut call, async { Ok::<_, E>(()) }).await;
+    let Step::Done(out) = retry.after(&mut call, out, &ByTransient, |e| e) else {
+        panic!("a success ends the call");
+    };
+    call.finish(&out);
     let s = FIGURES.snapshot();
     assert_eq!((s.calls, s.attempts, s.successes), (1, 2, 1));
 }
@@ -1383,9 +1407,11 @@ async fn metrics_get_and_all_find_a_static() {
     assert_eq!(FIGURES.name(), "findable_fn");
     assert_eq!(FIGURES.module(), "my_app::ocr");
 
-    // Nothing is listed before the first call.
+    // A static made by hand is listed once asked to (the attributes list
+    // theirs when the program is linked).
     assert!(metrics::get("findable_fn").is_none());
-    assert!(!metrics::all().iter().any(|s| s.name == "findable_fn"));
+    assert!(!metrics::all().iter().any(|s| s.name() == "findable_fn"));
+    FIGURES.listed();
 
     let policy = RetryConfig::new().backoff(secs(1)).build().unwrap();
     let out = drive_with(&policy, &ByTransient, Some(&FIGURES), |n| async move {
@@ -1398,8 +1424,12 @@ async fn metrics_get_and_all_find_a_static() {
     .await;
     assert_eq!(out.result, Ok(()));
 
-    let by_name = metrics::get("findable_fn").expect("found by bare name");
-    let by_path = metrics::get("my_app::ocr::findable_fn").expect("found by full path");
+    let by_name = metrics::get("findable_fn")
+        .expect("found by bare name")
+        .snapshot();
+    let by_path = metrics::get("my_app::ocr::findable_fn")
+        .expect("found by full path")
+        .snapshot();
     assert_eq!(by_name, by_path);
     assert_eq!(by_name, FIGURES.snapshot());
     assert_eq!(
@@ -1412,25 +1442,27 @@ async fn metrics_get_and_all_find_a_static() {
 
     let listed: Vec<_> = metrics::all()
         .into_iter()
-        .filter(|s| s.name == "findable_fn")
+        .filter(|s| s.name() == "findable_fn")
+        .map(|s| s.snapshot())
         .collect();
     assert_eq!(listed, [by_name]);
 
     assert!(metrics::get("never_called_fn").is_none());
-    assert!(!metrics::all().iter().any(|s| s.name == "never_called_fn"));
+    assert!(!metrics::all().iter().any(|s| s.name() == "never_called_fn"));
     assert_eq!(NEVER_CALLED.snapshot().calls, 0);
 
-    // Registered once, however many calls.
+    // Listed once, however often asked.
+    FIGURES.listed();
     drive_with(&policy, &ByTransient, Some(&FIGURES), |_| async {
         Ok::<_, E>(())
     })
     .await;
     let listed = metrics::all()
         .into_iter()
-        .filter(|s| s.name == "findable_fn")
+        .filter(|s| s.name() == "findable_fn")
         .count();
     assert_eq!(listed, 1);
-    assert_eq!(metrics::get("findable_fn").unwrap().calls, 2);
+    assert_eq!(metrics::get("findable_fn").unwrap().snapshot().calls, 2);
 }
 
 // ---------------------------------------------------------------------------
@@ -1439,7 +1471,7 @@ async fn metrics_get_and_all_find_a_static() {
 
 #[test]
 fn config_errors_name_the_field() {
-    let cases: [(&str, RetryConfig, &str); 13] = [
+    let cases: [(&str, RetryConfig, &str); 15] = [
         (
             "attempts",
             RetryConfig::new().attempts(0),
@@ -1453,22 +1485,27 @@ fn config_errors_name_the_field() {
         (
             "factor",
             RetryConfig::new().factor(0.5),
-            "must be at least 1.0",
+            "must be at least 1.0, found 0.5",
         ),
         (
             "factor",
             RetryConfig::new().factor(0.999),
-            "must be at least 1.0",
+            "must be at least 1.0, found 0.999",
         ),
         (
             "factor",
             RetryConfig::new().factor(f64::NAN),
-            "must be at least 1.0",
+            "must be at least 1.0, found NaN",
         ),
         (
             "factor",
             RetryConfig::new().factor(f64::INFINITY),
-            "must be at least 1.0",
+            "must be at least 1.0, found inf",
+        ),
+        (
+            "factor",
+            RetryConfig::new().schedule(Schedule::Linear).factor(3.0),
+            "applies only to `schedule = \"exponential\"`",
         ),
         (
             "max_delay",
@@ -1478,7 +1515,7 @@ fn config_errors_name_the_field() {
         (
             "max_delay",
             RetryConfig::new().backoff(secs(2)).max_delay(ms(1999)),
-            "must not be less than `backoff`",
+            "(1.999s) is below `backoff` (2s); the cap must be at least the first delay",
         ),
         (
             "timeout",
@@ -1486,19 +1523,26 @@ fn config_errors_name_the_field() {
             "must be greater than zero",
         ),
         (
-            "timeout_factor",
-            RetryConfig::new().timeout_factor(0.5),
-            "must be at least 1.0",
+            "timeout",
+            RetryConfig::new().timeout(secs(10)).deadline(secs(5)),
+            "(10s) is longer than `deadline` (5s), so it can never fire",
         ),
         (
             "timeout_factor",
-            RetryConfig::new().timeout_factor(f64::NAN),
-            "must be at least 1.0",
+            RetryConfig::new().timeout(secs(1)).timeout_factor(0.5),
+            "must be at least 1.0, found 0.5",
         ),
         (
             "timeout_factor",
-            RetryConfig::new().timeout_factor(f64::INFINITY),
-            "must be at least 1.0",
+            RetryConfig::new().timeout_factor(2.0),
+            "needs `timeout` to grow",
+        ),
+        (
+            "timeout_factor",
+            RetryConfig::new()
+                .timeout(secs(1))
+                .timeout_factor(f64::INFINITY),
+            "must be at least 1.0, found inf",
         ),
         (
             "deadline",
@@ -1510,7 +1554,7 @@ fn config_errors_name_the_field() {
         let err = config.build().unwrap_err();
         assert_eq!(err.field(), field, "{config:?}");
         assert_eq!(err.reason(), reason, "{config:?}");
-        assert_eq!(err.to_string(), format!("invalid `{field}`: {reason}"));
+        assert_eq!(err.to_string(), format!("`{field}` {reason}"));
     }
 }
 
@@ -1540,9 +1584,11 @@ fn boundary_values_are_accepted() {
         RetryConfig::new().factor(1.0),
         RetryConfig::new().backoff(secs(2)).max_delay(secs(2)),
         RetryConfig::new().timeout(Duration::from_nanos(1)),
-        RetryConfig::new().timeout_factor(1.0),
+        RetryConfig::new().timeout(secs(1)).timeout_factor(1.0),
         RetryConfig::new().deadline(Duration::from_nanos(1)),
         RetryConfig::new().max_delay(Duration::MAX),
+        RetryConfig::new().max_retries(u32::MAX),
+        RetryConfig::new().attempts(u32::MAX),
     ];
     for config in ok {
         let policy = config.build().unwrap_or_else(|e| panic!("{config:?}: {e}"));

@@ -4,7 +4,18 @@ use std::fmt;
 use std::time::Duration;
 
 use resilient_core::metrics::{self, Metrics};
-use resilient_core::timeout::{observe, timeout};
+use resilient_core::timeout::timeout;
+
+/// A call counted in `metrics` when it finishes, as the attributes count.
+async fn observe<T>(
+    metrics: &Metrics,
+    call: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let mut state = resilient_core::private::Call::new(metrics);
+    let out = state.scope(call).await;
+    state.finish(&out);
+    out
+}
 use resilient_core::{attempt, TimedOut, Transient};
 use tokio::time::{sleep, Instant};
 
@@ -43,7 +54,7 @@ const fn secs(n: u64) -> Duration {
 async fn a_slow_call_fails_at_exactly_the_limit() {
     static FIGURES: Metrics = Metrics::new("slow_call", module_path!());
     let t0 = Instant::now();
-    let out: Result<(), E> = timeout(secs(30), "slow_call", Some(&FIGURES), async {
+    let out: Result<(), E> = resilient_core::private::timeout(secs(30), &FIGURES, E::from, async {
         sleep(secs(60)).await;
         Ok(())
     })
@@ -67,7 +78,7 @@ async fn a_slow_call_fails_at_exactly_the_limit() {
 #[tokio::test(start_paused = true)]
 async fn a_call_that_never_finishes_is_cut() {
     let t0 = Instant::now();
-    let out: Result<(), E> = timeout(secs(5), "pending", None, std::future::pending()).await;
+    let out: Result<(), E> = timeout(secs(5), std::future::pending()).await;
     assert_eq!(out, Err(E::TimedOut(TimedOut::new(secs(5)))));
     assert_eq!(Instant::now() - t0, secs(5));
 }
@@ -76,7 +87,7 @@ async fn a_call_that_never_finishes_is_cut() {
 async fn a_fast_call_passes_its_result_through() {
     static FIGURES: Metrics = Metrics::new("fast_call", module_path!());
     let t0 = Instant::now();
-    let ok: Result<u32, E> = timeout(secs(30), "fast_call", Some(&FIGURES), async {
+    let ok: Result<u32, E> = resilient_core::private::timeout(secs(30), &FIGURES, E::from, async {
         sleep(Duration::from_millis(29_999)).await;
         Ok(7)
     })
@@ -86,11 +97,12 @@ async fn a_fast_call_passes_its_result_through() {
 
     // The call's own error comes back unchanged, not as a timeout.
     let t1 = Instant::now();
-    let err: Result<u32, E> = timeout(secs(30), "fast_call", Some(&FIGURES), async {
-        sleep(secs(1)).await;
-        Err(E::Failed("boom"))
-    })
-    .await;
+    let err: Result<u32, E> =
+        resilient_core::private::timeout(secs(30), &FIGURES, E::from, async {
+            sleep(secs(1)).await;
+            Err(E::Failed("boom"))
+        })
+        .await;
     assert_eq!(err, Err(E::Failed("boom")));
     assert_eq!(Instant::now() - t1, secs(1));
     assert_eq!(FIGURES.snapshot().timeouts, 0);
@@ -98,7 +110,7 @@ async fn a_fast_call_passes_its_result_through() {
 
 #[tokio::test(start_paused = true)]
 async fn an_io_result_times_out_with_kind_timed_out() {
-    let out: std::io::Result<()> = timeout(secs(1), "io", None, std::future::pending()).await;
+    let out: std::io::Result<()> = timeout(secs(1), std::future::pending()).await;
     let err = out.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
     assert!(err.is_transient());
@@ -106,10 +118,7 @@ async fn an_io_result_times_out_with_kind_timed_out() {
 
 #[tokio::test(start_paused = true)]
 async fn timeout_sets_no_attempt() {
-    let seen = timeout(secs(1), "no_attempt", None, async {
-        Ok::<_, E>(attempt().is_none())
-    })
-    .await;
+    let seen = timeout(secs(1), async { Ok::<_, E>(attempt().is_none()) }).await;
     assert_eq!(seen, Ok(true));
 }
 
@@ -117,6 +126,7 @@ async fn timeout_sets_no_attempt() {
 async fn observe_counts_calls_and_outcomes() {
     static FIGURES: Metrics = Metrics::new("observed_fn", "app::observed");
     assert!(metrics::get("app::observed::observed_fn").is_none());
+    FIGURES.listed();
 
     assert_eq!(observe(&FIGURES, async { Ok::<_, E>(1) }).await, Ok(1));
     assert_eq!(observe(&FIGURES, async { Ok::<_, E>(2) }).await, Ok(2));
@@ -132,9 +142,10 @@ async fn observe_counts_calls_and_outcomes() {
     assert_eq!(s.avg_attempts(), 1.0);
     assert_eq!(s.retry_rate(), 0.0);
     assert_eq!(s.success_rate(), 2.0 / 3.0);
-    assert_eq!(metrics::get("app::observed::observed_fn"), Some(s));
-    assert_eq!(metrics::get("observed_fn"), Some(s));
-    assert!(metrics::all().contains(&s));
+    let found = |name| metrics::get(name).map(|m| m.snapshot());
+    assert_eq!(found("app::observed::observed_fn"), Some(s.clone()));
+    assert_eq!(found("observed_fn"), Some(s.clone()));
+    assert!(metrics::all().iter().any(|m| m.snapshot() == s));
 }
 
 #[tokio::test(start_paused = true)]
@@ -158,7 +169,7 @@ async fn observe_around_timeout_counts_the_timeout_as_a_failure() {
     let t0 = Instant::now();
     let out: Result<(), E> = observe(
         &FIGURES,
-        timeout(secs(3), "observed_timeout", Some(&FIGURES), async {
+        resilient_core::private::timeout(secs(3), &FIGURES, E::from, async {
             sleep(secs(4)).await;
             Ok(())
         }),
@@ -169,7 +180,7 @@ async fn observe_around_timeout_counts_the_timeout_as_a_failure() {
 
     let ok: Result<(), E> = observe(
         &FIGURES,
-        timeout(secs(3), "observed_timeout", Some(&FIGURES), async {
+        resilient_core::private::timeout(secs(3), &FIGURES, E::from, async {
             sleep(secs(2)).await;
             Ok(())
         }),

@@ -1,15 +1,17 @@
-//! Parsing of attribute arguments into typed values, shared by every
-//! attribute: `key`, `key = value`, or a bare positional value.
-
-use std::time::Duration;
+//! Attribute arguments: `key`, `key = value`, or a bare positional value,
+//! read into a capability's settings by the keys of its spec, and the
+//! spec's refusals placed at the tokens.
 
 use proc_macro2::{Span, TokenStream};
+use resilient_spec::{
+    self as spec, Key, Kind, Naming, Reason, Report, Value, Violation, WrongKind,
+};
 use syn::ext::IdentExt;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Token, UnOp};
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, Path, Token, UnOp};
 
 /// Collects every error of an expansion, so the user sees all of them at once.
 #[derive(Default)]
@@ -65,6 +67,20 @@ impl Arg {
             (None, None) => Span::call_site(),
         }
     }
+
+    /// Where a refusal of the value points: the value, or the key alone.
+    pub(crate) fn value_span(&self) -> Span {
+        self.value
+            .as_ref()
+            .map_or_else(|| self.span(), |v| v.span())
+    }
+
+    fn name(&self) -> String {
+        self.key
+            .as_ref()
+            .map(|k| k.unraw().to_string())
+            .unwrap_or_default()
+    }
 }
 
 impl Parse for Arg {
@@ -98,80 +114,137 @@ pub(crate) fn parse_args(tokens: TokenStream) -> syn::Result<Vec<Arg>> {
     Ok(list.into_iter().collect())
 }
 
-/// What an attribute accepts: its name and its keys, for the messages.
-pub(crate) struct Schema {
-    pub(crate) attribute: &'static str,
-    pub(crate) keys: &'static [&'static str],
+/// Where each key of an attribute was written: the key, and the tokens of
+/// its value (the key itself when it has none).
+#[derive(Default)]
+pub(crate) struct Spans {
+    keys: Vec<(&'static Key, Span, TokenStream)>,
 }
 
-impl Schema {
-    /// Splits `args` by key, reporting unknown and repeated keys. Returns the
-    /// known arguments in the order written.
-    pub(crate) fn check<'a>(
-        &self,
-        args: &'a [Arg],
-        errors: &mut Errors,
-    ) -> Vec<(&'static str, &'a Arg)> {
-        let mut seen: Vec<(&'static str, &'a Arg)> = Vec::new();
-        for arg in args {
-            let Some(key) = &arg.key else {
-                // Positional values are handled by the attribute itself.
-                seen.push(("", arg));
-                continue;
-            };
-            let name = key.unraw().to_string();
-            let Some(known) = self.keys.iter().find(|k| **k == name) else {
-                errors.add(key, self.unknown_key(&name));
-                continue;
-            };
-            if seen.iter().any(|(k, _)| k == known) {
-                errors.add(
-                    key,
-                    format!("`{name}` is given twice in `#[{}]`", self.attribute),
-                );
-                continue;
-            }
-            seen.push((known, arg));
-        }
-        seen
-    }
-
-    fn unknown_key(&self, name: &str) -> String {
-        let mut message = format!("unknown argument `{name}` for `#[{}]`", self.attribute);
-        let best = self
-            .keys
+impl Spans {
+    /// Where `key` was written.
+    pub(crate) fn of(&self, key: &Key) -> Option<Span> {
+        self.keys
             .iter()
-            .map(|k| (strsim::damerau_levenshtein(k, name), *k))
-            .min();
-        if let Some((distance, key)) = best {
-            if distance <= 2 || (distance <= 3 && name.len() >= 7) {
-                message.push_str(&format!("; did you mean `{key}`?"));
-            }
+            .find(|(k, ..)| k.id == key.id)
+            .map(|(_, k, _)| *k)
+    }
+
+    /// Places every violation of `report`: at the value when the value is
+    /// at fault, at the key when it is the keys together.
+    pub(crate) fn report(&self, report: &Report, fallback: Span, errors: &mut Errors) {
+        for v in report.iter() {
+            self.violation(v, fallback, errors);
         }
-        let keys = self.keys.iter().map(|k| format!("`{k}`"));
-        message.push_str(&format!(
-            " (expected one of: {})",
-            keys.collect::<Vec<_>>().join(", ")
-        ));
-        message
+    }
+
+    pub(crate) fn violation(&self, v: &Violation, fallback: Span, errors: &mut Errors) {
+        let about_keys = matches!(v.reason, Reason::Text { other: Some(_), .. });
+        let message = v.message(Naming::Attribute);
+        match self.keys.iter().find(|(k, ..)| k.id == v.key.id) {
+            Some((_, key, _)) if about_keys => errors.add_at(*key, message),
+            Some((_, _, value)) => errors.add(value, message),
+            None => errors.add_at(fallback, message),
+        }
     }
 }
 
-/// A value with the span of the tokens it came from.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Spanned<T> {
-    pub(crate) value: T,
-    pub(crate) span: Span,
+/// Reads `args` with the keys of a capability's spec: unknown and repeated
+/// keys are errors (with a did-you-mean), each value is read as its key's
+/// kind and handed to `set` (`None` for a value that did not read), and
+/// every key of code (a path, an expression, a string) to `code`, which
+/// keeps what it needs. Positional values go to `positional`.
+pub(crate) fn read<'a>(
+    attribute: &str,
+    keys: &'static [Key],
+    args: &'a [Arg],
+    errors: &mut Errors,
+    mut set: impl FnMut(&'static Key, Option<Value>) -> Result<Option<Violation>, WrongKind>,
+    mut code: impl FnMut(&'static Key, &'a Arg) -> syn::Result<()>,
+    mut positional: impl FnMut(&'a Arg, &mut Errors),
+) -> Spans {
+    let owner = format!("#[{attribute}]");
+    let mut spans = Spans::default();
+    for arg in args {
+        let Some(key) = &arg.key else {
+            positional(arg, errors);
+            continue;
+        };
+        let name = arg.name();
+        let k = match spec::find_key(keys, &name) {
+            Ok(k) => k,
+            Err(_) => {
+                errors.add(key, spec::unknown_key(&owner, keys, &name, |_| true));
+                continue;
+            }
+        };
+        if spans.of(k).is_some() {
+            errors.add(key, format!("`{name}` is given twice in `{owner}`"));
+            continue;
+        }
+        let value_tokens = arg.value.as_ref().map_or_else(
+            || quote::ToTokens::to_token_stream(key),
+            quote::ToTokens::to_token_stream,
+        );
+        spans.keys.push((k, key.span(), value_tokens));
+        let result = match k.kind {
+            Kind::Path | Kind::Expr | Kind::Text => code(k, arg).and_then(|()| {
+                let value = match k.kind {
+                    Kind::Text => Value::Text {
+                        blank: text(arg, k).is_ok_and(|t| t.trim().is_empty()),
+                    },
+                    _ => Value::Code,
+                };
+                applied(set(k, Some(value)))
+            }),
+            _ => match value(arg, k) {
+                Ok(v) => applied(set(k, Some(v))),
+                Err(e) => {
+                    let _ = set(k, None);
+                    Err(e)
+                }
+            },
+        };
+        match result {
+            Ok(None) => {}
+            Ok(Some(v)) => spans.violation(&v, arg.value_span(), errors),
+            Err(e) => errors.push(e),
+        }
+    }
+    spans
 }
 
-pub(crate) fn require_value<'a>(arg: &'a Arg, what: &str) -> syn::Result<&'a Expr> {
-    arg.value.as_ref().ok_or_else(|| {
-        let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-        syn::Error::new(
-            arg.span(),
-            format!("`{key}` needs a value: `{key} = {what}`"),
-        )
-    })
+fn applied(r: Result<Option<Violation>, WrongKind>) -> syn::Result<Option<Violation>> {
+    r.map_err(|e| syn::Error::new(Span::call_site(), format!("resilient-async: {e}")))
+}
+
+/// The value of `arg` read as `key`'s kind.
+pub(crate) fn value(arg: &Arg, key: &Key) -> syn::Result<Value> {
+    let Some(expr) = &arg.value else {
+        return match key.kind {
+            Kind::Choice { bare: Some(b), .. } => Ok(Value::Choice(b)),
+            _ => Err(syn::Error::new(
+                arg.span(),
+                format!("`{0}` needs a value: `{0} = {1}`", key.name, key.example),
+            )),
+        };
+    };
+    let name = key.name;
+    match key.kind {
+        Kind::Count => count(expr, name).map(Value::Count),
+        Kind::Duration => duration(expr, name).map(Value::Duration),
+        Kind::Number => number(expr, name, key.example).map(Value::Number),
+        Kind::Choice { names, .. } => choice(expr, key, names).map(Value::Choice),
+        Kind::CallsOrDuration => match literal(expr) {
+            Some((false, Lit::Str(_))) => duration(expr, name).map(Value::Duration),
+            Some((_, Lit::Int(_))) => count(expr, name).map(Value::Count),
+            _ => Err(syn::Error::new_spanned(
+                expr,
+                format!("`{name}` is a number of calls (`{name} = 100`) or a duration string (`{name} = \"30s\"`)"),
+            )),
+        },
+        Kind::Path | Kind::Expr | Kind::Text => Ok(Value::Code),
+    }
 }
 
 /// A literal, seeing through a leading minus sign so that `-1` is reported
@@ -191,230 +264,138 @@ pub(crate) fn literal(expr: &Expr) -> Option<(bool, &Lit)> {
     }
 }
 
-/// `key = N` with N a positive whole number.
-pub(crate) fn positive_int(arg: &Arg) -> syn::Result<Spanned<u32>> {
-    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    let expr = require_value(arg, "3")?;
-    let span = expr.span();
+/// A whole number, zero included: how large it may be is the spec's rule.
+fn count(expr: &Expr, key: &str) -> syn::Result<u64> {
     match literal(expr) {
-        Some((false, Lit::Int(i))) => {
-            let n: u64 = i.base10_parse()?;
-            if n == 0 {
-                return Err(syn::Error::new(span, format!("`{key}` must be at least 1")));
-            }
-            let value = u32::try_from(n).map_err(|_| {
-                syn::Error::new(span, format!("`{key}` is too large (at most {})", u32::MAX))
-            })?;
-            Ok(Spanned { value, span })
-        }
+        Some((false, Lit::Int(i))) => i.base10_parse::<u64>().map_err(|_| {
+            syn::Error::new(
+                i.span(),
+                format!("`{key}` is too large (at most {})", u64::MAX),
+            )
+        }),
         Some((true, Lit::Int(_) | Lit::Float(_))) => Err(syn::Error::new_spanned(
             expr,
             format!("`{key}` must be a positive whole number, not negative"),
         )),
         _ => Err(syn::Error::new(
-            span,
+            expr.span(),
             format!("`{key}` must be a whole number, as in `{key} = 3`"),
         )),
     }
 }
 
-/// `key = 2.0` (or `2`) with a finite value at least `min`.
-pub(crate) fn float_at_least(arg: &Arg, min: f64) -> syn::Result<Spanned<f64>> {
-    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    let expr = require_value(arg, "2.0")?;
-    let span = expr.span();
-    let (negative, value) = match literal(expr) {
-        Some((neg, Lit::Float(f))) => (neg, f.base10_parse::<f64>()?),
-        Some((neg, Lit::Int(i))) => (neg, i.base10_parse::<u64>()? as f64),
-        _ => {
-            return Err(syn::Error::new(
-                span,
-                format!("`{key}` must be a number, as in `{key} = 2.0`"),
-            ))
-        }
-    };
-    let value = if negative { -value } else { value };
-    if !value.is_finite() || value < min {
-        return Err(syn::Error::new_spanned(
-            expr,
-            format!("`{key}` must be at least {min:.1}, found {value}"),
-        ));
-    }
-    Ok(Spanned { value, span })
-}
-
-/// `key = 0.5`: a share, in (0, 1] or, with `zero_ok`, in [0, 1).
-pub(crate) fn fraction(arg: &Arg, zero_ok: bool) -> syn::Result<Spanned<f64>> {
-    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    let expr = require_value(arg, "0.5")?;
-    let span = expr.span();
-    let value = match literal(expr) {
-        Some((neg, Lit::Float(f))) => f.base10_parse::<f64>()? * if neg { -1.0 } else { 1.0 },
-        Some((neg, Lit::Int(i))) => i.base10_parse::<u64>()? as f64 * if neg { -1.0 } else { 1.0 },
-        _ => {
-            return Err(syn::Error::new(
-                span,
-                format!("`{key}` must be a number, as in `{key} = 0.5`"),
-            ))
-        }
-    };
-    let (ok, range) = if zero_ok {
-        (
-            (0.0..1.0).contains(&value),
-            "from 0 up to (not including) 1",
-        )
-    } else {
-        (value > 0.0 && value <= 1.0, "above 0 and at most 1")
-    };
-    if !ok {
-        let hint = if !zero_ok && (2.0..=100.0).contains(&value) && value.fract() == 0.0 {
-            format!(" (for {value}%, write {})", value / 100.0)
-        } else {
-            String::new()
-        };
-        return Err(syn::Error::new_spanned(
-            expr,
-            format!("`{key}` must be {range}, found {value:?}{hint}"),
-        ));
-    }
-    Ok(Spanned { value, span })
-}
-
-/// `key = "text"`: a non-empty string.
-pub(crate) fn string(arg: &Arg, example: &str) -> syn::Result<Spanned<String>> {
-    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    let expr = require_value(arg, example)?;
+/// A number, negative or not: its range is the spec's rule.
+pub(crate) fn number(expr: &Expr, key: &str, example: &str) -> syn::Result<f64> {
+    let sign = |neg: bool| if neg { -1.0 } else { 1.0 };
     match literal(expr) {
-        Some((false, Lit::Str(s))) if !s.value().trim().is_empty() => Ok(Spanned {
-            value: s.value(),
-            span: expr.span(),
-        }),
-        Some((false, Lit::Str(_))) => Err(syn::Error::new(
-            expr.span(),
-            format!("`{key}` must not be empty"),
-        )),
+        Some((neg, Lit::Float(f))) => Ok(f.base10_parse::<f64>()? * sign(neg)),
+        Some((neg, Lit::Int(i))) => Ok(i.base10_parse::<u64>()? as f64 * sign(neg)),
         _ => Err(syn::Error::new(
             expr.span(),
-            format!("`{key}` must be a string, as in `{key} = {example}`"),
+            format!("`{key}` must be a number, as in `{key} = {example}`"),
+        )),
+    }
+}
+
+/// A duration for the key `key`: a string such as `"100ms"`, `"30s"`,
+/// `"2m"`, `"1h 30m"`, or a number of seconds such as `2` or `0.5`. Zero is
+/// the spec's rule; a negative number is no duration at all.
+pub(crate) fn duration(expr: &Expr, key: &str) -> syn::Result<std::time::Duration> {
+    let example = format!("`{key} = \"30s\"` or `{key} = 2.5` (seconds)");
+    duration_as(expr, &format!("`{key}`"), &example)
+}
+
+/// A duration for `what` (such as "`backoff`"), with `example` in the
+/// message when it is not one.
+pub(crate) fn duration_as(
+    expr: &Expr,
+    what: &str,
+    example: &str,
+) -> syn::Result<std::time::Duration> {
+    let error = |message: String| Err(syn::Error::new_spanned(expr, message));
+    match literal(expr) {
+        Some((false, Lit::Str(s))) => match spec::parse_duration(&s.value()) {
+            Ok(d) => Ok(d),
+            Err(e) => error(format!("{what} is not a duration: {e}")),
+        },
+        Some((false, Lit::Int(i))) => Ok(std::time::Duration::from_secs(i.base10_parse()?)),
+        Some((neg, Lit::Float(f))) => {
+            match spec::seconds(f.base10_parse::<f64>()? * if neg { -1.0 } else { 1.0 }) {
+                Ok(d) => Ok(d),
+                Err(m) => error(format!("{what} {m}")),
+            }
+        }
+        Some((true, Lit::Int(_))) => error(format!("{what} must be positive, not negative")),
+        _ => error(format!(
+            "{what} must be a literal duration, such as {example}"
+        )),
+    }
+}
+
+fn choice(expr: &Expr, key: &Key, names: &[&str]) -> syn::Result<u8> {
+    match literal(expr) {
+        Some((false, Lit::Str(s))) => names
+            .iter()
+            .position(|n| *n == s.value())
+            .map(|i| i as u8)
+            .ok_or_else(|| syn::Error::new(s.span(), spec::unknown_choice(key, &s.value()))),
+        _ => Err(syn::Error::new(
+            expr.span(),
+            format!(
+                "`{}` must be a string, one of: {}",
+                key.name,
+                spec::quoted(names)
+            ),
+        )),
+    }
+}
+
+/// `key = "text"`.
+pub(crate) fn text(arg: &Arg, key: &Key) -> syn::Result<String> {
+    let expr = required(arg, key)?;
+    match literal(expr) {
+        Some((false, Lit::Str(s))) => Ok(s.value()),
+        _ => Err(syn::Error::new(
+            expr.span(),
+            format!(
+                "`{0}` must be a string, as in `{0} = {1}`",
+                key.name, key.example
+            ),
+        )),
+    }
+}
+
+fn required<'a>(arg: &'a Arg, key: &Key) -> syn::Result<&'a Expr> {
+    arg.value.as_ref().ok_or_else(|| {
+        syn::Error::new(
+            arg.span(),
+            format!("`{0}` needs a value: `{0} = {1}`", key.name, key.example),
+        )
+    })
+}
+
+/// `key = path::to::function`.
+pub(crate) fn path(arg: &Arg, key: &Key) -> syn::Result<Path> {
+    match required(arg, key)? {
+        Expr::Path(p) if p.qself.is_none() => Ok(p.path.clone()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!(
+                "`{0}` must be a path to a function, as in `{0} = {1}`",
+                key.name, key.example
+            ),
         )),
     }
 }
 
 /// `key = expr`: any expression, checked by rustc where it is used.
-pub(crate) fn expr(arg: &Arg, example: &str) -> syn::Result<Expr> {
-    require_value(arg, example).cloned()
-}
-
-/// A duration: a string such as `"100ms"`, `"30s"`, `"2m"`, `"1h 30m"`, or a
-/// number of seconds such as `2` or `0.5`. Zero and negative values are refused.
-pub(crate) fn duration(arg: &Arg) -> syn::Result<Spanned<Duration>> {
-    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    let expr = require_value(arg, "\"30s\"")?;
-    let example = format!("`{key} = \"30s\"` or `{key} = 2.5` (seconds)");
-    duration_expr(&format!("`{key}`"), &example, expr)
-}
-
-/// A duration for `what` (such as "`backoff`"), with `example` in the
-/// message when it is not one.
-pub(crate) fn duration_expr(
-    what: &str,
-    example: &str,
-    expr: &Expr,
-) -> syn::Result<Spanned<Duration>> {
-    let span = expr.span();
-    let error = |message: String| Err(syn::Error::new_spanned(expr, message));
-    let value = match literal(expr) {
-        Some((false, Lit::Str(s))) => match parse_duration_str(s) {
-            Ok(d) => d,
-            Err(m) => return error(format!("invalid duration for {what}: {m}")),
-        },
-        Some((false, Lit::Int(i))) => Duration::from_secs(i.base10_parse()?),
-        Some((false, Lit::Float(f))) => match Duration::try_from_secs_f64(f.base10_parse()?) {
-            Ok(d) => d,
-            Err(_) => return error(format!("{what} is out of range")),
-        },
-        Some((true, Lit::Int(_) | Lit::Float(_))) => {
-            return error(format!("{what} must be positive, not negative"))
-        }
-        _ => {
-            return error(format!(
-                "{what} must be a literal duration, such as {example}"
-            ))
-        }
-    };
-    if value.is_zero() {
-        return error(format!("{what} must be greater than zero"));
-    }
-    if value.as_nanos() > u64::MAX as u128 {
-        return error(format!("{what} is too long (at most 584 years)"));
-    }
-    Ok(Spanned { value, span })
-}
-
-fn parse_duration_str(s: &LitStr) -> Result<Duration, String> {
-    let text = s.value();
-    if text.trim().is_empty() {
-        return Err("it is empty; write a number and a unit, such as \"30s\"".into());
-    }
-    const UNITS: &str = "write a number and a unit: ms, s, m, h (such as \"500ms\" or \"1m 30s\")";
-    humantime::parse_duration(&text).map_err(|e| match e {
-        humantime::DurationError::UnknownUnit { unit, .. } if unit.is_empty() => {
-            format!("\"{text}\" has no unit; {UNITS}")
-        }
-        humantime::DurationError::UnknownUnit { unit, .. } => {
-            format!("\"{text}\" has an unknown unit \"{unit}\"; {UNITS}")
-        }
-        humantime::DurationError::NumberOverflow => format!("\"{text}\" is too long"),
-        _ => format!("\"{text}\" is not a duration; {UNITS}"),
-    })
-}
-
-/// `key = "one"` with one of `choices`.
-pub(crate) fn choice<T: Copy>(arg: &Arg, choices: &[(&str, T)]) -> syn::Result<Spanned<T>> {
-    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    let list = choices
-        .iter()
-        .map(|(n, _)| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let expr = require_value(arg, choices[0].0)?;
-    let span = expr.span();
-    match literal(expr) {
-        Some((false, Lit::Str(s))) => {
-            let text = s.value();
-            choices
-                .iter()
-                .find(|(n, _)| *n == text)
-                .map(|(_, v)| Spanned { value: *v, span })
-                .ok_or_else(|| {
-                    syn::Error::new(
-                        span,
-                        format!("unknown `{key}` \"{text}\"; expected one of: {list}"),
-                    )
-                })
-        }
-        _ => Err(syn::Error::new(
-            span,
-            format!("`{key}` must be a string, one of: {list}"),
-        )),
-    }
-}
-
-/// `key = path::to::item`; `example` names a typical function.
-pub(crate) fn path(arg: &Arg, example: &str) -> syn::Result<Path> {
-    let key = arg.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    match require_value(arg, example)? {
-        Expr::Path(p) if p.qself.is_none() => Ok(p.path.clone()),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!("`{key}` must be a path to a function, as in `{key} = {example}`"),
-        )),
-    }
+pub(crate) fn expr(arg: &Arg, key: &Key) -> syn::Result<Expr> {
+    required(arg, key).cloned()
 }
 
 /// `crate = "path"`: where the runtime is, for crates that re-export it.
-pub(crate) fn crate_path(arg: &Arg) -> syn::Result<Path> {
-    let expr = require_value(arg, "\"my_crate::resilient_async\"")?;
+pub(crate) fn crate_path(arg: &Arg, key: &Key) -> syn::Result<Path> {
+    let expr = required(arg, key)?;
     match literal(expr) {
         Some((false, Lit::Str(s))) => s.parse::<Path>().map_err(|_| {
             syn::Error::new(
@@ -429,8 +410,20 @@ pub(crate) fn crate_path(arg: &Arg) -> syn::Result<Path> {
     }
 }
 
-/// Writes checked values back as tokens for a runtime config's `const fn`
-/// setters.
+/// `Duration::new(..)` through the runtime's door: any length.
+pub(crate) fn duration_tokens(rt: &TokenStream, d: std::time::Duration) -> TokenStream {
+    let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+    quote::quote!(#rt::Duration::new(#secs, #nanos))
+}
+
+/// `f64` as a literal token.
+pub(crate) fn float(x: f64) -> TokenStream {
+    quote::ToTokens::into_token_stream(proc_macro2::Literal::f64_suffixed(x))
+}
+
+/// Writes checked settings as a runtime config's `const fn` setters, only
+/// those given, so that the runtime's defaults stay the one source of
+/// truth.
 pub(crate) struct Setters<'a> {
     rt: &'a TokenStream,
     calls: Vec<TokenStream>,
@@ -444,42 +437,38 @@ impl<'a> Setters<'a> {
         }
     }
 
-    /// `.setter(value)`, when the value was given: only the settings given,
-    /// so that the runtime's defaults stay the one source of truth.
-    pub(crate) fn set(&mut self, setter: &str, value: Option<TokenStream>) {
+    /// `.setter(value)`, when the value was given.
+    pub(crate) fn set(&mut self, key: &Key, value: Option<TokenStream>) {
         if let Some(v) = value {
-            let setter = Ident::new(setter, Span::call_site());
+            let setter = Ident::new(key.field, Span::call_site());
             self.calls.push(quote::quote!(.#setter(#v)));
         }
     }
 
-    pub(crate) fn int(&mut self, setter: &str, v: &Option<Spanned<u32>>) {
-        self.set(
-            setter,
-            v.map(|v| quote::ToTokens::to_token_stream(&v.value)),
-        );
+    pub(crate) fn int(&mut self, key: &Key, v: Option<u32>) {
+        self.set(key, v.map(|v| quote::ToTokens::to_token_stream(&v)));
     }
 
-    pub(crate) fn float(&mut self, setter: &str, v: &Option<Spanned<f64>>) {
-        let literal = v.map(|v| proc_macro2::Literal::f64_suffixed(v.value));
-        self.set(setter, literal.map(quote::ToTokens::into_token_stream));
+    pub(crate) fn float(&mut self, key: &Key, v: Option<f64>) {
+        self.set(key, v.map(float));
     }
 
-    pub(crate) fn duration(&mut self, setter: &str, v: &Option<Spanned<Duration>>) {
-        let tokens = v.map(|v| self.duration_tokens(v.value));
-        self.set(setter, tokens);
+    pub(crate) fn duration(&mut self, key: &Key, v: Option<std::time::Duration>) {
+        let tokens = v.map(|d| duration_tokens(self.rt, d));
+        self.set(key, tokens);
     }
 
-    /// `Duration::from_nanos(..)` through the runtime's door.
-    pub(crate) fn duration_tokens(&self, d: Duration) -> TokenStream {
-        let (rt, nanos) = (self.rt, d.as_nanos() as u64);
-        quote::quote!(#rt::Duration::from_nanos(#nanos))
-    }
-
-    /// `<config>::new()` followed by the setters.
+    /// `match <config>::new().setters.build() { Ok(p) => p, Err(_) => panic!() }`:
+    /// a constant; the attribute checked the same rules, so it never fails.
     pub(crate) fn finish(self, config: &str) -> TokenStream {
         let (rt, calls) = (self.rt, self.calls);
         let config = Ident::new(config, Span::call_site());
-        quote::quote!(#rt::#config::new() #(#calls)*)
+        let policy = Ident::new("__resilient_policy", Span::mixed_site());
+        quote::quote! {
+            match #rt::#config::new() #(#calls)* .build() {
+                ::core::result::Result::Ok(#policy) => #policy,
+                ::core::result::Result::Err(_) => ::core::panic!("checked when the attribute expanded"),
+            }
+        }
     }
 }

@@ -1,22 +1,16 @@
-//! `#[self_heal(diagnoser = path, max = 2)]`: arguments and checks.
+//! `#[self_heal(diagnoser = path, max = 2)]`: its arguments, read by the
+//! keys and rules of the spec.
 
-use std::time::Duration;
-
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use resilient_spec::heal::{self as spec, Settings};
 use syn::Path;
 
-use crate::args::{self, Arg, Errors, Schema, Spanned};
-
-const SCHEMA: Schema = Schema {
-    attribute: "self_heal",
-    keys: &["diagnoser", "max", "backoff", "crate"],
-};
+use crate::args::{self, Arg, Errors, Setters};
 
 /// The checked arguments of one `#[self_heal]`.
 pub(crate) struct HealArgs {
     pub(crate) diagnoser: Path,
-    pub(crate) max: u32,
-    pub(crate) backoff: Duration,
+    pub(crate) settings: Settings,
     pub(crate) krate: Option<Path>,
 }
 
@@ -24,35 +18,43 @@ impl HealArgs {
     /// `None` when the diagnoser is missing or invalid; the reasons go into
     /// `errors`.
     pub(crate) fn parse(list: &[Arg], span: Span, errors: &mut Errors) -> Option<HealArgs> {
-        let mut diagnoser = None;
-        let mut max: Option<Spanned<u32>> = None;
-        let mut backoff: Option<Spanned<Duration>> = None;
-        let mut krate = None;
-        let mut diagnoser_written = false;
-        let known = SCHEMA.check(list, errors);
-        // A misspelt or positional diagnoser is already reported.
-        let all_understood = known.len() == list.len() && known.iter().all(|(k, _)| !k.is_empty());
-        for (key, arg) in known {
-            let result = match key {
-                "" => Err(syn::Error::new(
+        let mut settings = Settings::NEW;
+        let (mut diagnoser, mut krate) = (None, None);
+        // A misspelt or positional diagnoser is reported as such already.
+        let understood = list.iter().all(|a| {
+            a.key
+                .as_ref()
+                .is_some_and(|k| resilient_spec::find_key(spec::KEYS, &k.to_string()).is_ok())
+        });
+        let spans = args::read(
+            "self_heal",
+            spec::KEYS,
+            list,
+            errors,
+            |k, v| {
+                match v {
+                    Some(v) => settings.set(k, v)?,
+                    None => settings.written.refuse(k),
+                }
+                Ok(None)
+            },
+            |k, arg| {
+                match k.id {
+                    id if id == spec::DIAGNOSER.id => diagnoser = Some(args::path(arg, k)?),
+                    _ => krate = Some(args::crate_path(arg, k)?),
+                }
+                Ok(())
+            },
+            |arg, errors| {
+                errors.add_at(
                     arg.span(),
                     "`#[self_heal]` takes `key = value` arguments, \
                      as in `#[self_heal(diagnoser = diagnose, max = 2)]`",
-                )),
-                "diagnoser" => {
-                    diagnoser_written = true;
-                    args::path(arg, "diagnose").map(|p| diagnoser = Some(p))
-                }
-                "max" => args::positive_int(arg).map(|v| max = Some(v)),
-                "backoff" => args::duration(arg).map(|v| backoff = Some(v)),
-                "crate" => args::crate_path(arg).map(|p| krate = Some(p)),
-                _ => unreachable!("every key of the schema is handled"),
-            };
-            if let Err(e) = result {
-                errors.push(e);
-            }
-        }
-        if !diagnoser_written && all_understood {
+                )
+            },
+        );
+        spans.report(&spec::check(&settings), span, errors);
+        if spans.of(&spec::DIAGNOSER).is_none() && understood {
             errors.add_at(
                 span,
                 "`#[self_heal]` needs a diagnoser: `#[self_heal(diagnoser = diagnose)]`, an async fn \
@@ -61,9 +63,18 @@ impl HealArgs {
         }
         Some(HealArgs {
             diagnoser: diagnoser?,
-            max: max.map_or(2, |m| m.value),
-            backoff: backoff.map_or(Duration::from_millis(100), |b| b.value),
+            settings,
             krate,
         })
+    }
+
+    /// The policy, as a constant: only the settings given.
+    pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
+        let s = &self.settings;
+        let mut set = Setters::new(rt);
+        set.int(&spec::MAX, s.max);
+        set.duration(&spec::BACKOFF, s.backoff);
+        set.duration(&spec::TIMEOUT, s.timeout);
+        set.finish("HealConfig")
     }
 }

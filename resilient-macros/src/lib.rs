@@ -9,13 +9,14 @@ mod expand;
 mod fallback;
 mod heal;
 mod item;
+mod layers;
 mod retry;
 mod timeout;
 mod transient;
 
 use proc_macro::TokenStream;
 
-use expand::Kind;
+use layers::Kind;
 
 /// Retries an `async fn` returning `Result<T, E>` when it fails with a
 /// transient error, waiting longer between attempts.
@@ -264,7 +265,7 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// assert_eq!(gpt4_vision(b"jpeg").await.unwrap(), "4 bytes, read locally");
-/// let chain = resilient_async::fallback::get("gpt4_vision").unwrap();
+/// let chain = resilient_async::fallback::get("gpt4_vision").unwrap().snapshot();
 /// assert_eq!(chain.tiers[2].served, 1);
 /// assert_eq!(chain.spent(), 0.001);
 /// # }
@@ -322,7 +323,7 @@ pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// assert_eq!(read_receipt(vec![0; 3]).await.unwrap(), "3 bytes read");
-/// assert_eq!(resilient_async::heal::get("read_receipt").unwrap().healed, 1);
+/// assert_eq!(resilient_async::heal::get("read_receipt").unwrap().snapshot().healed, 1);
 /// # }
 /// ```
 ///

@@ -64,10 +64,12 @@ fn crate_of(attrs: &[Attribute], errors: &mut Errors) -> TokenStream {
             Ok(list) => {
                 for arg in &list {
                     match &arg.key {
-                        Some(k) if k == "crate" => match args::crate_path(arg) {
-                            Ok(p) => krate = Some(p),
-                            Err(e) => errors.push(e),
-                        },
+                        Some(k) if k == "crate" => {
+                            match args::crate_path(arg, &resilient_spec::retry::CRATE) {
+                                Ok(p) => krate = Some(p),
+                                Err(e) => errors.push(e),
+                            }
+                        }
                         _ => errors.add_at(arg.span(), "expected `#[resilient(crate = \"path\")]`"),
                     }
                 }
@@ -97,7 +99,29 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let rt = crate_of(&input.attrs, &mut errors);
-    let default = class_of(&input.attrs, &mut errors);
+    let cases = cases(&input, &mut errors);
+    if !errors.is_empty() {
+        // A stand-in impl, so that one mistake here is one error, not a
+        // second wave at every function returning this type.
+        let errors = errors.into_compile_errors();
+        let ident = &input.ident;
+        let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+        return quote! {
+            #errors
+            #[automatically_derived]
+            impl #impl_generics #rt::Transient for #ident #ty_generics #where_clause {
+                fn is_transient(&self) -> bool {
+                    false
+                }
+            }
+        };
+    }
+    implementation(&input, &rt, &cases)
+}
+
+/// Every variant (or the struct itself) with its classification.
+fn cases(input: &DeriveInput, errors: &mut Errors) -> Vec<Case> {
+    let default = class_of(&input.attrs, errors);
     if let (Some((Class::Delegate, span)), Data::Enum(_)) = (default, &input.data) {
         errors.add_at(
             span,
@@ -109,20 +133,17 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         Data::Enum(data) => {
             for variant in &data.variants {
                 let ident = &variant.ident;
-                let class = match class_of(&variant.attrs, &mut errors).or(default) {
-                    Some((class, _)) => class,
-                    None => {
-                        errors.add(
-                            ident,
-                            format!(
-                                "variant `{ident}` is not classified; mark it `#[transient]` or `#[permanent]`, \
-                                 or give the enum a default with `#[transient]` or `#[permanent]` on it"
-                            ),
-                        );
-                        continue;
-                    }
+                let Some((class, _)) = class_of(&variant.attrs, errors).or(default) else {
+                    errors.add(
+                        ident,
+                        format!(
+                            "variant `{ident}` is not classified; mark it `#[transient]` or `#[permanent]`, \
+                             or give the enum a default with `#[transient]` or `#[permanent]` on it"
+                        ),
+                    );
+                    continue;
                 };
-                let field = field_of(class, &variant.fields, ident, &mut errors);
+                let field = field_of(class, &variant.fields, ident, errors);
                 cases.push(Case {
                     path: quote!(Self::#ident),
                     class,
@@ -134,7 +155,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             let ident = &input.ident;
             match default {
                 Some((class, _)) => {
-                    let field = field_of(class, &data.fields, ident, &mut errors);
+                    let field = field_of(class, &data.fields, ident, errors);
                     cases.push(Case {
                         path: quote!(Self),
                         class,
@@ -152,17 +173,18 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             "`#[derive(Transient)]` applies to enums and structs",
         ),
     }
-    if !errors.is_empty() {
-        return errors.into_compile_errors();
-    }
+    cases
+}
 
+/// The `Transient` impl of classified cases.
+fn implementation(input: &DeriveInput, rt: &TokenStream, cases: &[Case]) -> TokenStream {
     let mut is_transient = Vec::new();
     let mut retry_after = Vec::new();
     // A delegated field's type must be `Transient`: say so in the impl's
     // where clause (as thiserror does for `#[source]`), which also covers
     // generic fields, and point at the field when it is not.
     let mut generics = input.generics.clone();
-    for Case { path, class, field } in &cases {
+    for Case { path, class, field } in cases {
         // Placed at the field's type, so that a type error about the field
         // points there.
         let at = field

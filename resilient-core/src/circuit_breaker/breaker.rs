@@ -1,8 +1,9 @@
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
@@ -11,13 +12,14 @@ use rand::Rng;
 use super::clock::{self, nanos};
 use super::config::{BreakerPolicy, Window};
 use super::state::{Admit, Change, Core, Rejected, State};
-use super::window::{Calls, Outcome};
+use super::window::{Calls, Outcome, Tally};
 use crate::counters::Counters;
 use crate::metrics::Metrics;
+use crate::registry::{self, Listed};
 use crate::sync::loom_const_fn;
-use crate::{rng, CircuitOpen};
+use crate::{rng, CircuitOpen, Name};
 
-type Listener = Box<dyn Fn(&Transition) + Send + Sync>;
+type Listener = dyn Fn(&Transition) + Send + Sync;
 
 /// A circuit breaker: it stops calling a service that keeps failing, and
 /// lets a few probe calls through after a cooldown to see whether it is back.
@@ -53,7 +55,8 @@ type Listener = Box<dyn Fn(&Transition) + Send + Sync>;
 /// # }
 /// ```
 pub struct CircuitBreaker {
-    name: &'static str,
+    name: Name,
+    module: &'static str,
     policy: BreakerPolicy,
     core: Core,
     window: Calls,
@@ -63,8 +66,10 @@ pub struct CircuitBreaker {
     slow: AtomicU64,
     transitions: AtomicU64,
     opened: AtomicU64,
-    listeners: Mutex<Vec<Listener>>,
-    pub(super) registered: AtomicBool,
+    /// The failure rate that last opened it, as `f64` bits: what a rate
+    /// breaker's snapshot shows until it closes and measures afresh.
+    opened_rate: AtomicU64,
+    listeners: Mutex<Vec<Arc<Listener>>>,
 }
 
 const SUCCESSES: usize = 0;
@@ -80,12 +85,21 @@ impl fmt::Debug for CircuitBreaker {
     }
 }
 
+impl Listed for CircuitBreaker {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn module(&self) -> &str {
+        self.module
+    }
+}
+
 /// A state change of a breaker, as [`subscribe`](CircuitBreaker::subscribe)
 /// listeners see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     /// The breaker's name.
-    pub breaker: &'static str,
+    pub breaker: Name,
     /// The state it left.
     pub from: State,
     /// The state it entered.
@@ -98,21 +112,22 @@ pub struct Transition {
 ///
 /// Calls are counted when they finish; one still running, or dropped before
 /// it finished, is not counted.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BreakerSnapshot {
     /// The breaker's name.
-    pub name: &'static str,
+    pub name: Name,
     /// Its state.
     pub state: State,
     /// Admitted calls that finished (probes included): `successes +
     /// failures`.
     pub calls: u64,
-    /// Admitted calls that counted as successes (errors that
-    /// `record_if` passes over included).
+    /// Admitted calls that counted as successes (errors that `record_if`
+    /// passes over included).
     pub successes: u64,
-    /// Admitted calls that counted as failures.
+    /// Admitted calls that counted as failures: failed calls, and slow ones
+    /// when slow calls count as failures (no `slow_rate`).
     pub failures: u64,
-    /// Successful calls slower than `slow_call`.
+    /// Calls slower than `slow_call`, whatever their outcome.
     pub slow: u64,
     /// Calls refused without running.
     pub rejections: u64,
@@ -120,8 +135,9 @@ pub struct BreakerSnapshot {
     pub transitions: u64,
     /// Times the breaker opened (a transition into [`State::Open`]).
     pub opened: u64,
-    /// The share of failures: over the window in rate mode, over every
-    /// finished call otherwise (0.0 before any).
+    /// The share of failures: in rate mode over the window while closed,
+    /// and the rate that opened it while it is not; otherwise over every
+    /// finished call (0.0 before any).
     pub failure_rate: f64,
 }
 
@@ -130,8 +146,23 @@ impl CircuitBreaker {
         /// A closed breaker named `name` (for `tracing`, metrics and
         /// [`get`](super::get)) with the settings of `policy`.
         pub fn new(name: &'static str, policy: BreakerPolicy) -> CircuitBreaker {
+            CircuitBreaker::of_function(name, "", policy)
+        }
+    }
+
+    loom_const_fn! {
+        /// The breaker of the function `name` in `module`.
+        #[doc(hidden)]
+        pub fn of_function(name: &'static str, module: &'static str, policy: BreakerPolicy) -> CircuitBreaker {
+            CircuitBreaker::with_name(Name::new(name), module, policy)
+        }
+    }
+
+    loom_const_fn! {
+        fn with_name(name: Name, module: &'static str, policy: BreakerPolicy) -> CircuitBreaker {
             CircuitBreaker {
                 name,
+                module,
                 policy,
                 core: Core::new(),
                 window: Calls::new(),
@@ -140,15 +171,23 @@ impl CircuitBreaker {
                 slow: AtomicU64::new(0),
                 transitions: AtomicU64::new(0),
                 opened: AtomicU64::new(0),
+                opened_rate: AtomicU64::new(0),
                 listeners: Mutex::new(Vec::new()),
-                registered: AtomicBool::new(false),
             }
         }
     }
 
+    /// A breaker named at run time (an executor's tool), listed for
+    /// [`get`](super::get) until it is dropped.
+    pub fn shared(name: impl Into<Name>, policy: BreakerPolicy) -> Arc<CircuitBreaker> {
+        let b = Arc::new(CircuitBreaker::with_name(name.into(), "", policy));
+        registry::list_breaker(&b);
+        b
+    }
+
     /// The breaker's name.
-    pub const fn name(&self) -> &'static str {
-        self.name
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The breaker's settings.
@@ -170,12 +209,12 @@ impl CircuitBreaker {
     /// [`call`](Self::call), counting only the errors `record_if` returns
     /// `true` for (the others count as successes, as in resilience4j), and
     /// counting refusals in `metrics`.
-    pub fn call_with<T, E, F>(
-        &self,
+    pub fn call_with<'b, T, E, F>(
+        &'b self,
         record_if: fn(&E) -> bool,
-        metrics: Option<&'static Metrics>,
+        metrics: Option<&'b Metrics>,
         call: F,
-    ) -> BreakerCall<'_, F, E>
+    ) -> BreakerCall<'b, F, E>
     where
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
@@ -216,7 +255,7 @@ impl CircuitBreaker {
     /// timing, is one atomic load, inlined into the caller.
     #[inline]
     pub(crate) fn admit(&self) -> Result<Ticket, Rejected> {
-        if self.policy.config.slow_call.is_none() {
+        if self.policy.resolved.slow_call.is_none() {
             if let Some(epoch) = self.core.closed_epoch() {
                 return Ok(Ticket {
                     admit: Admit::Call { epoch },
@@ -231,15 +270,20 @@ impl CircuitBreaker {
     fn admit_slowly(&self) -> Result<Ticket, Rejected> {
         let (admit, change) = self
             .core
-            .acquire(clock::now, self.policy.config.half_open)?;
+            .acquire(clock::now, self.policy.resolved.half_open)?;
+        // The ticket is made before the listeners run: whatever they do,
+        // the caller holds its permit and gives it back if dropped.
+        let ticket = Ticket {
+            admit,
+            started: match self.policy.resolved.slow_call {
+                Some(_) => clock::now(),
+                None => 0,
+            },
+        };
         if let Some(change) = change {
             self.transitioned(change, None);
         }
-        let started = match self.policy.config.slow_call {
-            Some(_) => clock::now(),
-            None => 0,
-        };
-        Ok(Ticket { admit, started })
+        Ok(ticket)
     }
 
     /// Reports an admitted call's outcome. A success while closed, with
@@ -247,13 +291,10 @@ impl CircuitBreaker {
     /// slot.
     #[inline]
     pub(crate) fn settle(&self, ticket: Ticket, failed: bool) {
-        let config = &self.policy.config;
-        if let (false, Admit::Call { epoch }, None, Some(_)) = (
-            failed,
-            ticket.admit,
-            config.slow_call,
-            config.consecutive_threshold(),
-        ) {
+        let r = &self.policy.resolved;
+        if let (false, Admit::Call { epoch }, None, Some(_)) =
+            (failed, ticket.admit, r.slow_call, r.threshold)
+        {
             self.hot.bump(SUCCESSES);
             self.core.closed_success(epoch);
             return;
@@ -276,108 +317,103 @@ impl CircuitBreaker {
             Rejected::Until(until) => {
                 Some(Duration::from_nanos(until.saturating_sub(clock::now())))
             }
-            Rejected::Opening => Some(self.policy.cooldown(self.core.reopens())),
+            Rejected::Opening => Some(self.policy.grown_cooldown(self.core.reopens())),
             Rejected::Probing => Some(Duration::ZERO),
             Rejected::Isolated => None,
         };
-        tracing::trace!(target: "resilient", breaker = self.name, ?retry_after, "call rejected");
-        CircuitOpen::new(self.name, retry_after)
+        tracing::trace!(target: "resilient", breaker = self.name.as_str(), ?retry_after, "call rejected");
+        CircuitOpen::new(self.name.clone(), retry_after)
     }
 
-    /// Lists this breaker (once) for [`get`](super::get) and
-    /// [`all`](super::all), and returns it. `#[circuit_breaker]` lists its
-    /// breakers on their first call.
+    /// Lists a breaker made by hand (once) for [`get`](super::get) and
+    /// [`all`](super::all), and returns it. The attributes list theirs
+    /// when the program is linked.
     ///
     /// ```
-    /// use resilient_core::circuit_breaker::{self, BreakerConfig, BreakerPolicy, CircuitBreaker};
+    /// use resilient_core::circuit_breaker::{self, BreakerPolicy, CircuitBreaker};
     ///
-    /// const POLICY: BreakerPolicy = match BreakerConfig::new().build() { Ok(p) => p, Err(_) => panic!() };
-    /// static PAYMENTS: CircuitBreaker = CircuitBreaker::new("payments", POLICY);
+    /// static PAYMENTS: CircuitBreaker = CircuitBreaker::new("payments", BreakerPolicy::DEFAULT);
     /// PAYMENTS.listed();
     /// assert!(circuit_breaker::get("payments").is_some());
     /// ```
-    #[inline]
     pub fn listed(&'static self) -> &'static CircuitBreaker {
-        if !self.registered.load(Relaxed) {
-            self.register();
-        }
+        registry::list(registry::Item::Breaker(self));
         self
-    }
-
-    #[cold]
-    fn register(&'static self) {
-        if !self.registered.swap(true, Relaxed) {
-            super::registry::list(self);
-        }
     }
 
     #[inline(never)]
     fn finish(&self, ticket: Ticket, failed: bool) {
         let Ticket { admit, started } = ticket;
-        let config = &self.policy.config;
-        let slow = !failed
-            && config
-                .slow_call
-                .is_some_and(|limit| clock::now().saturating_sub(started) > nanos(limit));
-        if failed {
+        let r = &self.policy.resolved;
+        let slow = r
+            .slow_call
+            .is_some_and(|limit| clock::now().saturating_sub(started) > nanos(limit));
+        // Without a slow rate of their own, slow calls are failures: in the
+        // figures as in the state.
+        let failure = failed || (slow && self.policy.slow_is_failure());
+        if failure {
             self.failures.fetch_add(1, Relaxed);
         } else {
             self.hot.bump(SUCCESSES);
-            if slow {
-                self.slow.fetch_add(1, Relaxed);
-            }
         }
-        let outcome = match (failed, slow) {
-            (true, _) => Outcome::Failure,
-            (false, true) if self.policy.slow_is_failure() => Outcome::Failure,
-            (false, true) => Outcome::Slow,
-            (false, false) => Outcome::Success,
-        };
+        if slow {
+            self.slow.fetch_add(1, Relaxed);
+        }
         let core = &self.core;
         match admit {
-            Admit::Probe { epoch } => match outcome {
-                Outcome::Success => {
-                    if let Some(change) = core.probe_success(epoch, config.close_after) {
-                        self.transitioned(change, None);
-                    }
+            // A slow probe is no sign of recovery.
+            Admit::Probe { epoch } if failure || slow => self
+                .opening(core.reopens() + 1, |now, cooldown| {
+                    core.probe_failure(epoch, now, cooldown)
+                }),
+            Admit::Probe { epoch } => {
+                if let Some(change) = core.probe_success(epoch, r.close_after) {
+                    self.transitioned(change, None);
                 }
-                // A slow probe is no sign of recovery.
-                Outcome::Failure | Outcome::Slow => self
-                    .opening(core.reopens() + 1, |now, cooldown| {
-                        core.probe_failure(epoch, now, cooldown)
-                    }),
-            },
-            Admit::Call { epoch } => match config.consecutive_threshold() {
-                Some(_) if outcome == Outcome::Success => core.closed_success(epoch),
+            }
+            Admit::Call { epoch } => match r.threshold {
+                Some(_) if !failure => core.closed_success(epoch),
                 Some(threshold) => self.opening(0, |now, cooldown| {
                     core.closed_failure(epoch, threshold, now, cooldown)
                 }),
-                None => {
-                    if self.rate_reached(outcome) {
-                        self.opening(0, |now, cooldown| core.trip(epoch, now, cooldown));
-                    }
-                }
+                None => self.measure(
+                    epoch,
+                    Outcome {
+                        failed: failure,
+                        slow,
+                    },
+                ),
             },
         }
     }
 
-    /// Rate mode: counts the outcome in the window, and says whether the
-    /// failure or slow rate has been reached.
-    fn rate_reached(&self, outcome: Outcome) -> bool {
-        let config = &self.policy.config;
-        let now = match config.window {
+    /// Rate mode: counts the outcome of a call admitted closed in `epoch`
+    /// (a late one, from before a transition, is left out, as in
+    /// consecutive mode) and judges the rates after every outcome.
+    fn measure(&self, epoch: u32, outcome: Outcome) {
+        if self.core.closed_epoch() != Some(epoch) {
+            return;
+        }
+        let r = &self.policy.resolved;
+        let now = match r.window {
             Window::Time(_) => clock::now(),
             Window::Calls(_) => 0,
         };
-        self.window.record(config.window, now, outcome);
-        if outcome == Outcome::Success {
-            return false;
+        let t = self.window.record(r.window, now, outcome);
+        let reached = |part, share: Option<resilient_spec::circuit_breaker::Share>| {
+            share.is_some_and(|s| s.reached(part, t.calls))
+        };
+        if t.calls >= u64::from(r.min_calls)
+            && (reached(t.failures, r.failure_rate) || reached(t.slow, r.slow_rate))
+        {
+            self.opening(0, |now, cooldown| {
+                let change = self.core.trip(epoch, now, cooldown);
+                if change.is_some() {
+                    self.opened_rate.store(rate(t).to_bits(), Relaxed);
+                }
+                change
+            });
         }
-        let t = self.window.tally(config.window, now);
-        let reached =
-            |n: u64, rate: Option<f64>| rate.is_some_and(|r| n as f64 >= r * t.calls as f64);
-        t.calls >= config.min_calls_or_default() as u64
-            && (reached(t.failures, config.failure_rate) || reached(t.slow, config.slow_rate))
     }
 
     /// Opens the breaker through `open(now, cooldown)`, with the cooldown
@@ -389,52 +425,63 @@ impl CircuitBreaker {
         }
     }
 
-    /// The cooldown after `reopens` failed probes in a row, with jitter.
+    /// The cooldown after `reopens` failed probes in a row, with jitter;
+    /// saturating at what `u64` nanoseconds hold.
     fn cooldown(&self, reopens: u32) -> Duration {
-        let base = self.policy.cooldown(reopens);
-        let jitter = self.policy.config.cooldown_jitter;
+        let base = self.policy.grown_cooldown(reopens);
+        let jitter = self.policy.resolved.cooldown_jitter;
         if jitter == 0.0 {
             return base;
         }
         let spread = rng::with(|rng| rng.random_range(-jitter..=jitter));
-        base.mul_f64(1.0 + spread)
+        let n = base.as_nanos() as f64 * (1.0 + spread);
+        Duration::from_nanos(if n >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            n as u64
+        })
     }
 
     #[cold]
     fn transitioned(&self, change: Change, cooldown: Option<Duration>) {
         self.transitions.fetch_add(1, Relaxed);
         let (from, to) = (change.from.as_str(), change.to.as_str());
+        let name = &self.name;
         match change.to {
             State::Open => {
                 self.opened.fetch_add(1, Relaxed);
-                // What the window measured led here; after the cooldown it
-                // measures afresh.
-                self.window.clear();
-                tracing::warn!(target: "resilient", breaker = self.name, from, to, ?cooldown, reopens = change.reopens, "circuit opened");
+                tracing::warn!(target: "resilient", breaker = name.as_str(), from, to, ?cooldown, reopens = change.reopens, "circuit opened");
             }
             State::HalfOpen => {
-                tracing::info!(target: "resilient", breaker = self.name, from, to, "circuit half-open: probing")
+                tracing::info!(target: "resilient", breaker = name.as_str(), from, to, "circuit half-open: probing")
             }
             State::Closed => {
-                tracing::info!(target: "resilient", breaker = self.name, from, to, "circuit closed")
+                // Closed again: the window measures afresh.
+                self.window.clear();
+                tracing::info!(target: "resilient", breaker = name.as_str(), from, to, "circuit closed")
             }
             State::Isolated => {
-                tracing::warn!(target: "resilient", breaker = self.name, from, to, "circuit isolated")
+                tracing::warn!(target: "resilient", breaker = name.as_str(), from, to, "circuit isolated")
             }
         }
         let transition = Transition {
-            breaker: self.name,
+            breaker: name.clone(),
             from: change.from,
             to: change.to,
             cooldown,
         };
-        for listener in self
+        // Called outside the lock, so a listener may steer its breaker or
+        // subscribe another; one that panics is reported, and the rest
+        // still hear of it.
+        let listeners: Vec<Arc<Listener>> = self
             .listeners
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            listener(&transition);
+            .clone();
+        for listener in listeners {
+            if catch_unwind(AssertUnwindSafe(|| listener(&transition))).is_err() {
+                tracing::error!(target: "resilient", breaker = name.as_str(), from, to, "a transition listener panicked");
+            }
         }
     }
 
@@ -470,19 +517,18 @@ impl CircuitBreaker {
     /// # }
     /// ```
     pub fn snapshot(&self) -> BreakerSnapshot {
-        let config = &self.policy.config;
+        let r = &self.policy.resolved;
         let successes = self.hot.sum(SUCCESSES);
         let failures = self.failures.load(Relaxed);
-        let failure_rate = match config.consecutive_threshold() {
-            Some(_) => ratio(failures, successes + failures),
-            None => {
-                let t = self.window.tally(config.window, clock::now());
-                ratio(t.failures, t.calls)
-            }
+        let state = self.state();
+        let failure_rate = match (r.threshold, state) {
+            (Some(_), _) => ratio(failures, successes + failures),
+            (None, State::Closed) => rate(self.window.tally(r.window, clock::now())),
+            (None, _) => f64::from_bits(self.opened_rate.load(Relaxed)),
         };
         BreakerSnapshot {
-            name: self.name,
-            state: self.state(),
+            name: self.name.clone(),
+            state,
             calls: successes + failures,
             successes,
             failures,
@@ -495,32 +541,53 @@ impl CircuitBreaker {
     }
 
     /// Opens the breaker now, for a fresh cooldown, whatever its state; the
-    /// usual probing follows.
+    /// usual probing follows. On an open breaker it restarts the cooldown,
+    /// which is no transition.
     pub fn force_open(&self) {
         self.opening(self.core.reopens(), |now, cooldown| {
             self.core.force(State::Open, now, cooldown)
         });
     }
 
-    /// Rejects every call until [`reset`](Self::reset): for maintenance, or
-    /// to take a dependency out by hand. Refusals are permanent
-    /// ([`CircuitOpen`] with no `retry_after`).
+    /// Refuses every call until [`reset`](Self::reset): for maintenance,
+    /// or to take a dependency out by hand. Refusals are permanent
+    /// ([`CircuitOpen`] with no `retry_after`). The cooldown's growth is
+    /// kept for a [`force_open`](Self::force_open) after it.
     pub fn isolate(&self) {
         if let Some(change) = self.core.force(State::Isolated, clock::now(), 0) {
             self.transitioned(change, None);
         }
     }
 
-    /// Closes the breaker and forgets its failures and cooldown growth.
+    /// Closes the breaker and forgets its failures, its window and its
+    /// cooldown's growth, whatever its state (a transition only when it was
+    /// not closed). Outcomes of calls admitted before it are left out.
     pub fn reset(&self) {
-        if let Some(change) = self.core.force(State::Closed, clock::now(), 0) {
-            self.window.clear();
+        let change = self.core.force(State::Closed, clock::now(), 0);
+        self.window.clear();
+        if let Some(change) = change {
             self.transitioned(change, None);
         }
     }
 
+    /// [`reset`](Self::reset), and every figure back to zero: for tests.
+    pub(crate) fn reset_all(&self) {
+        self.reset();
+        self.hot.clear();
+        for a in [
+            &self.failures,
+            &self.slow,
+            &self.transitions,
+            &self.opened,
+            &self.opened_rate,
+        ] {
+            a.store(0, Relaxed);
+        }
+    }
+
     /// Calls `listener` on every transition from now on, on the thread that
-    /// made it. Keep it short, and do not subscribe from inside it.
+    /// made it. It may steer this breaker (`reset`, `isolate`); one that
+    /// panics is reported with `tracing` and changes nothing.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -538,8 +605,20 @@ impl CircuitBreaker {
         self.listeners
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(Box::new(listener));
+            .push(Arc::new(listener));
     }
+}
+
+fn ratio(n: u64, d: u64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
+}
+
+fn rate(t: Tally) -> f64 {
+    ratio(t.failures, t.calls)
 }
 
 pin_project_lite::pin_project! {
@@ -551,7 +630,7 @@ pin_project_lite::pin_project! {
         breaker: &'b CircuitBreaker,
         admission: Admission,
         record_if: fn(&E) -> bool,
-        metrics: Option<&'static Metrics>,
+        metrics: Option<&'b Metrics>,
         reject: fn(CircuitOpen) -> E,
         #[pin]
         call: F,
@@ -582,7 +661,7 @@ impl<'b, F, E> BreakerCall<'b, F, E> {
     pub(crate) fn new(
         breaker: &'b CircuitBreaker,
         record_if: fn(&E) -> bool,
-        metrics: Option<&'static Metrics>,
+        metrics: Option<&'b Metrics>,
         reject: fn(CircuitOpen) -> E,
         call: F,
     ) -> Self {
@@ -617,19 +696,13 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, E> {
             }
         }
         let out = ready!(this.call.poll(cx));
+        // Judged while the ticket is still held: if `record_if` panics, the
+        // drop gives a probe's place back.
+        let failed = matches!(&out, Err(e) if (this.record_if)(e));
         if let Admission::Admitted(ticket) = std::mem::replace(this.admission, Admission::Settled) {
-            let failed = matches!(&out, Err(e) if (this.record_if)(e));
             this.breaker.settle(ticket, failed);
         }
         Poll::Ready(out)
-    }
-}
-
-fn ratio(n: u64, d: u64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        n as f64 / d as f64
     }
 }
 

@@ -12,14 +12,14 @@
 //!                                    half_open probes run; the rest are rejected
 //! ```
 //!
-//! A rejected call fails with [`CircuitOpen`](crate::CircuitOpen), which
+//! A refused call fails with [`CircuitOpen`](crate::CircuitOpen), which
 //! tells how long until the next probe. [`isolate`](CircuitBreaker::isolate)
 //! holds a breaker open by hand until [`reset`](CircuitBreaker::reset).
 
 mod breaker;
 mod clock;
 mod config;
-mod registry;
+mod sharing;
 mod state;
 mod window;
 
@@ -28,5 +28,5 @@ mod loom_tests;
 
 pub use breaker::{BreakerCall, BreakerSnapshot, CircuitBreaker, Permit, Transition};
 pub use config::{BreakerConfig, BreakerPolicy, Window};
-pub use registry::{all, get, keyed, KeyedBreakers, SharedBreaker};
+pub use sharing::{all, get, keyed, KeyedBreakers, SharedBreaker};
 pub use state::State;

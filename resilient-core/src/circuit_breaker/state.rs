@@ -57,29 +57,33 @@ impl State {
 // The state word:
 //   bits 0..2   phase (State)
 //   bit  2      PENDING: just opened, `open_until` not yet written
-//   bits 3..19  half-open: probe permits taken   } closed: consecutive
-//   bits 19..35 half-open: probe successes       } failures (32 bits)
-//   bits 35..43 failed probes in a row (cooldown growth), saturating
-//   bits 43..64 epoch: +1 on every transition, so an outcome from a call
-//               admitted before a transition is not applied after it
+//   bits 3..8   failed probes in a row (cooldown growth), saturating at 31
+//   bits 8..32  closed: consecutive failures, saturating
+//               half-open: probe permits taken (8..20), successes (20..32)
+//   bits 32..64 epoch: +1 on every transition and reset, so an outcome
+//               from a call admitted before one is not applied after it
+//               (it would take 2^32 of them during one call to confuse it)
 const PHASE: u64 = 0b11;
 const PENDING: u64 = 0b100;
-const TAKEN_SHIFT: u32 = 3;
-const SUCCESS_SHIFT: u32 = 19;
-const COUNT: u64 = 0xFFFF;
-const FAILURES: u64 = 0xFFFF_FFFF << TAKEN_SHIFT;
-const REOPENS_SHIFT: u32 = 35;
-const REOPENS: u64 = 0xFF;
-const EPOCH_SHIFT: u32 = 43;
-const EPOCH: u64 = (1 << 21) - 1;
+const REOPENS_SHIFT: u32 = 3;
+const REOPENS: u64 = 0x1F;
+const COUNT_SHIFT: u32 = 8;
+const FAILURES: u64 = 0xFF_FFFF << COUNT_SHIFT;
+const TAKEN_SHIFT: u32 = 8;
+const SUCCESS_SHIFT: u32 = 20;
+const PROBES: u64 = 0xFFF;
+const EPOCH_SHIFT: u32 = 32;
+
+/// The most consecutive failures the word counts; thresholds are lower.
+const MAX_FAILURES: u32 = 0xFF_FFFF;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Word(u64);
 
 impl Word {
     #[inline]
-    fn new(state: State, reopens: u64, epoch: u64) -> Word {
-        Word(state.bits() | (reopens & REOPENS) << REOPENS_SHIFT | (epoch & EPOCH) << EPOCH_SHIFT)
+    fn new(state: State, reopens: u64, epoch: u32) -> Word {
+        Word(state.bits() | (reopens & REOPENS) << REOPENS_SHIFT | (epoch as u64) << EPOCH_SHIFT)
     }
     #[inline]
     fn state(self) -> State {
@@ -91,7 +95,7 @@ impl Word {
     }
     #[inline]
     fn epoch(self) -> u32 {
-        (self.0 >> EPOCH_SHIFT & EPOCH) as u32
+        (self.0 >> EPOCH_SHIFT) as u32
     }
     #[inline]
     fn reopens(self) -> u64 {
@@ -99,32 +103,32 @@ impl Word {
     }
     #[inline]
     fn failures(self) -> u32 {
-        ((self.0 & FAILURES) >> TAKEN_SHIFT) as u32
+        ((self.0 & FAILURES) >> COUNT_SHIFT) as u32
     }
     #[inline]
     fn taken(self) -> u32 {
-        (self.0 >> TAKEN_SHIFT & COUNT) as u32
+        (self.0 >> TAKEN_SHIFT & PROBES) as u32
     }
     #[inline]
     fn successes(self) -> u32 {
-        (self.0 >> SUCCESS_SHIFT & COUNT) as u32
+        (self.0 >> SUCCESS_SHIFT & PROBES) as u32
     }
     #[inline]
     fn with_failures(self, n: u32) -> Word {
-        Word(self.0 & !FAILURES | (n as u64) << TAKEN_SHIFT)
+        Word(self.0 & !FAILURES | (n.min(MAX_FAILURES) as u64) << COUNT_SHIFT)
     }
     #[inline]
     fn with_probes(self, taken: u32, successes: u32) -> Word {
         Word(
             self.0 & !FAILURES
-                | (taken as u64) << TAKEN_SHIFT
-                | (successes as u64) << SUCCESS_SHIFT,
+                | (taken as u64 & PROBES) << TAKEN_SHIFT
+                | (successes as u64 & PROBES) << SUCCESS_SHIFT,
         )
     }
     /// The first word of the next state, one epoch on.
     #[inline]
     fn next(self, state: State, reopens: u64) -> Word {
-        Word::new(state, reopens, self.epoch() as u64 + 1)
+        Word::new(state, reopens, self.epoch().wrapping_add(1))
     }
 }
 
@@ -197,6 +201,16 @@ impl Core {
         match w.state() {
             State::Open if !w.pending() => (State::Open, Some(self.open_until.load(Relaxed))),
             s => (s, None),
+        }
+    }
+
+    /// A breaker whose epoch starts at `epoch`: for tests across the wrap.
+    #[cfg(all(test, not(loom)))]
+    #[allow(dead_code)]
+    pub(crate) fn at_epoch(epoch: u32) -> Core {
+        Core {
+            state: AtomicU64::new(Word::new(State::Closed, 0, epoch).0),
+            open_until: AtomicU64::new(0),
         }
     }
 
@@ -348,6 +362,7 @@ impl Core {
         let mut w = self.load();
         while w.state() == State::HalfOpen && w.epoch() == epoch {
             let reopens = (w.reopens() + 1).min(REOPENS);
+            // (31 doublings cap any cooldown.)
             match self.open(w, reopens, now, cooldown) {
                 Ok(change) => return Some(change),
                 Err(actual) => w = actual,
@@ -368,23 +383,32 @@ impl Core {
         }
     }
 
-    /// Moves to `to` whatever the state: an operator's hand. `Open` starts a
-    /// cooldown of `cooldown`.
+    /// Moves to `to` whatever the state: an operator's hand.
+    ///
+    /// - `Open` starts a cooldown of `cooldown`; on an open breaker it only
+    ///   restarts the cooldown, which is no transition.
+    /// - `Isolated` keeps the cooldown's growth, for a `force(Open)` after.
+    /// - `Closed` is a reset: failures and growth forgotten, one epoch on,
+    ///   even when already closed (a transition only when it was not).
     pub(crate) fn force(&self, to: State, now: u64, cooldown: u64) -> Option<Change> {
         let mut w = self.load();
         loop {
-            if w.state() == to && !w.pending() && to != State::Open {
-                return None;
-            }
             let result = match to {
                 State::Open => self.open(w, w.reopens(), now, cooldown),
-                _ => self.cas(w, w.next(to, 0)).map(|()| Change {
+                State::Isolated if w.state() == State::Isolated => return None,
+                State::Isolated => self.cas(w, w.next(to, w.reopens())).map(|()| Change {
+                    from: w.state(),
+                    to,
+                    reopens: 0,
+                }),
+                State::Closed | State::HalfOpen => self.cas(w, w.next(to, 0)).map(|()| Change {
                     from: w.state(),
                     to,
                     reopens: 0,
                 }),
             };
             match result {
+                Ok(change) if change.from == change.to => return None,
                 Ok(change) => return Some(change),
                 Err(actual) => w = actual,
             }

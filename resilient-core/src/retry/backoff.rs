@@ -45,7 +45,7 @@ impl RetryPolicy {
     /// assert_eq!(secs, [2, 4, 8]);
     /// ```
     pub fn scheduled_delay(&self, n: u32) -> Duration {
-        let c = &self.config;
+        let c = &self.resolved;
         let d = match c.schedule {
             Schedule::Exponential => grow(c.backoff, c.factor, n),
             Schedule::Linear => c.backoff.saturating_mul(n.saturating_add(1)),
@@ -69,7 +69,7 @@ impl RetryPolicy {
     /// assert_eq!(p.attempt_timeout(2), Some(Duration::from_secs(120)));
     /// ```
     pub fn attempt_timeout(&self, n: u32) -> Option<Duration> {
-        let c = &self.config;
+        let c = &self.resolved;
         c.timeout.map(|t| grow(t, c.timeout_factor, n))
     }
 
@@ -100,7 +100,7 @@ impl RetryPolicy {
         retry_after: Option<Duration>,
         rng: &mut impl Rng,
     ) -> Option<Duration> {
-        let c = &self.config;
+        let c = &self.resolved;
         let cap = c.max_delay;
         // `top` is the longest delay this jitter may give, `spread` how far
         // below it the draw may land.
@@ -113,6 +113,12 @@ impl RetryPolicy {
             Jitter::Equal => {
                 let d = self.scheduled_delay(n);
                 (d, d / 2)
+            }
+            Jitter::Additive => {
+                // `d + uniform(0, d/2)`, never sooner than scheduled; at the
+                // cap, the same spread below it.
+                let d = self.scheduled_delay(n);
+                (d.saturating_add(d / 2).min(cap), d / 2)
             }
             Jitter::Decorrelated => {
                 let top = previous.saturating_mul(3).max(c.backoff).min(cap);
@@ -179,7 +185,12 @@ mod tests {
 
     #[test]
     fn jitter_stays_random_at_the_cap() {
-        for jitter in [Jitter::Full, Jitter::Equal, Jitter::Decorrelated] {
+        for jitter in [
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+            Jitter::Additive,
+        ] {
             let p = RetryConfig::new()
                 .max_delay(Duration::from_secs(1))
                 .jitter(jitter)
@@ -217,7 +228,7 @@ mod tests {
             0usize..3,
             1.0f64..16.0,
             1u64..=100_000_000_000,
-            0usize..4,
+            0usize..5,
         )
             .prop_filter_map("max_delay < backoff", |(b, s, f, cap, j)| {
                 RetryConfig::new()
@@ -231,6 +242,7 @@ mod tests {
                             Jitter::Full,
                             Jitter::Equal,
                             Jitter::Decorrelated,
+                            Jitter::Additive,
                         ][j],
                     )
                     .build()
@@ -248,8 +260,8 @@ mod tests {
         ) {
             let mut rng = SmallRng::seed_from_u64(seed);
             let d = p.delay(n, Duration::from_nanos(prev), None, &mut rng).unwrap();
-            prop_assert!(d <= p.config().max_delay);
-            prop_assert!(p.scheduled_delay(n) <= p.config().max_delay);
+            prop_assert!(d <= p.max_delay());
+            prop_assert!(p.scheduled_delay(n) <= p.max_delay());
         }
 
         #[test]
@@ -261,12 +273,12 @@ mod tests {
         ) {
             let mut rng = SmallRng::seed_from_u64(seed);
             let hint = Duration::from_nanos(hint);
-            match p.delay(n, p.config().backoff, Some(hint), &mut rng) {
+            match p.delay(n, p.backoff(), Some(hint), &mut rng) {
                 Some(d) => {
                     prop_assert!(d >= hint);
-                    prop_assert!(d <= p.config().max_delay);
+                    prop_assert!(d <= p.max_delay());
                 }
-                None => prop_assert!(hint > p.config().max_delay),
+                None => prop_assert!(hint > p.max_delay()),
             }
         }
     }

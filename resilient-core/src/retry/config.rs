@@ -1,44 +1,9 @@
 use std::time::Duration;
 
+use resilient_spec::retry::{self as spec, Resolved, Settings};
+pub use resilient_spec::retry::{Jitter, Schedule};
+
 use crate::ConfigError;
-
-/// How the delay grows from one retry to the next.
-///
-/// # Default
-/// [`Schedule::Exponential`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Schedule {
-    /// `backoff × factor^n` for the n-th retry (from 0): 2 s, 4 s, 8 s.
-    #[default]
-    Exponential,
-    /// `backoff × (n + 1)`: 2 s, 4 s, 6 s.
-    Linear,
-    /// `backoff` every time.
-    Constant,
-}
-
-/// The random spread put on each delay, so that many clients that failed
-/// together do not retry together (the thundering herd).
-///
-/// Every kind keeps the delay within `[0, max_delay]`, and stays random when
-/// the schedule has reached the cap.
-///
-/// # Default
-/// [`Jitter::None`]: delays follow the schedule exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Jitter {
-    /// The delay as scheduled.
-    #[default]
-    None,
-    /// Uniform in `[0, d]` for a scheduled delay `d`: the least total work
-    /// in AWS's study of backoff under contention.
-    Full,
-    /// Uniform in `[d/2, d]`: never much shorter than scheduled.
-    Equal,
-    /// Uniform in `[backoff, min(max_delay, 3 × previous delay)]`, ignoring
-    /// the schedule: AWS's "decorrelated jitter".
-    Decorrelated,
-}
 
 /// The settings of a retry policy, checked by [`build`](RetryConfig::build).
 ///
@@ -73,17 +38,19 @@ pub enum Jitter {
 /// // A bad value is an error naming the field, never a panic.
 /// assert_eq!(RetryConfig::new().max_delay(Duration::ZERO).build().unwrap_err().field(), "max_delay");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct RetryConfig {
-    pub(crate) max_retries: u32,
-    pub(crate) backoff: Duration,
-    pub(crate) schedule: Schedule,
-    pub(crate) factor: f64,
-    pub(crate) max_delay: Duration,
-    pub(crate) jitter: Jitter,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) timeout_factor: f64,
-    pub(crate) deadline: Option<Duration>,
+    settings: Settings,
+}
+
+/// Two configs are equal when they make the same policy (or break the same
+/// rule): `attempts(4)` is `max_retries(3)`, and a default written out is
+/// the default.
+impl PartialEq for RetryConfig {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (spec::check(&self.settings), spec::check(&other.settings));
+        a.first() == b.first() && self.settings.resolve() == other.settings.resolve()
+    }
 }
 
 impl Default for RetryConfig {
@@ -96,131 +63,114 @@ impl RetryConfig {
     /// The defaults listed above.
     pub const fn new() -> Self {
         RetryConfig {
-            max_retries: 3,
-            backoff: Duration::from_millis(100),
-            schedule: Schedule::Exponential,
-            factor: 2.0,
-            max_delay: Duration::from_secs(30),
-            jitter: Jitter::None,
-            timeout: None,
-            timeout_factor: 1.0,
-            deadline: None,
+            settings: Settings::NEW,
         }
     }
 
-    /// Retries after the first attempt: `3` makes at most 4 attempts, as
-    /// Polly's `RetryCount` and the tutorial's `max_retries` count. Zero
-    /// makes one attempt and never retries.
+    pub(crate) const fn from_settings(settings: Settings) -> Self {
+        RetryConfig { settings }
+    }
+
+    /// Retries after the first attempt: `3` makes at most 4 attempts. Zero
+    /// makes one attempt and never retries (a policy that only falls
+    /// back). It replaces any [`attempts`](Self::attempts).
     pub const fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
+        self.settings.max = Some(n);
+        self.settings.attempts = None;
+        self.settings.written.mark(&spec::MAX);
+        self.settings.written.keys &= !spec::ATTEMPTS.bit();
         self
     }
 
-    /// Attempts in all, counting the first: `attempts(4)` is `max_retries(3)`.
-    /// Zero is refused by [`build`](Self::build).
+    /// Attempts in all, counting the first: `attempts(4)` is
+    /// `max_retries(3)`. Zero is refused by [`build`](Self::build). It
+    /// replaces any [`max_retries`](Self::max_retries).
     pub const fn attempts(mut self, n: u32) -> Self {
-        // u32::MAX retries is the same as "forever" in practice; zero
-        // attempts wraps to it and is caught by build() below.
-        self.max_retries = n.wrapping_sub(1);
+        self.settings.attempts = Some(n);
+        self.settings.max = None;
+        self.settings.written.mark(&spec::ATTEMPTS);
+        self.settings.written.keys &= !spec::MAX.bit();
         self
     }
 
     /// The first delay, and the unit of the schedule.
     pub const fn backoff(mut self, base: Duration) -> Self {
-        self.backoff = base;
+        self.settings.backoff = Some(base);
+        self.settings.written.mark(&spec::BACKOFF);
         self
     }
 
     /// How delays grow.
     pub const fn schedule(mut self, schedule: Schedule) -> Self {
-        self.schedule = schedule;
+        self.settings.schedule = Some(schedule);
+        self.settings.written.mark(&spec::SCHEDULE);
         self
     }
 
     /// The growth factor of the exponential schedule; at least 1.0.
     pub const fn factor(mut self, factor: f64) -> Self {
-        self.factor = factor;
+        self.settings.factor = Some(factor);
+        self.settings.written.mark(&spec::FACTOR);
         self
     }
 
     /// The longest delay between attempts, jitter included.
     pub const fn max_delay(mut self, cap: Duration) -> Self {
-        self.max_delay = cap;
+        self.settings.max_delay = Some(cap);
+        self.settings.written.mark(&spec::MAX_DELAY);
         self
     }
 
     /// The random spread on each delay.
     pub const fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
+        self.settings.jitter = Some(jitter);
+        self.settings.written.mark(&spec::JITTER);
         self
     }
 
     /// A time limit for each attempt; an attempt that overruns it fails with
     /// [`TimedOut`](crate::TimedOut), which is retried.
     pub const fn timeout(mut self, limit: Duration) -> Self {
-        self.timeout = Some(limit);
+        self.settings.timeout = Some(limit);
+        self.settings.written.mark(&spec::TIMEOUT);
         self
     }
 
     /// How the per-attempt timeout grows: attempt n (from 0) may take
     /// `timeout × timeout_factor^n`, so `2.0` gives 30 s, 60 s, 120 s.
     pub const fn timeout_factor(mut self, factor: f64) -> Self {
-        self.timeout_factor = factor;
+        self.settings.timeout_factor = Some(factor);
+        self.settings.written.mark(&spec::TIMEOUT_FACTOR);
         self
     }
 
-    /// A budget for the whole call, attempts and delays together. No delay
-    /// runs past it, and the attempt running when it passes is cut short.
+    /// A budget for the whole call, attempts, delays and heal rounds
+    /// together. No delay runs past it, and the attempt running when it
+    /// passes is cut short.
     pub const fn deadline(mut self, budget: Duration) -> Self {
-        self.deadline = Some(budget);
+        self.settings.deadline = Some(budget);
+        self.settings.written.mark(&spec::DEADLINE);
         self
-    }
-
-    /// The first delay.
-    pub const fn backoff_base(&self) -> Duration {
-        self.backoff
     }
 
     /// Checks the settings and makes the policy.
     ///
     /// # Errors
-    /// A [`ConfigError`] naming the first field whose value makes no sense:
-    /// a zero `attempts`, `backoff`, `max_delay`, `timeout` or `deadline`; a
-    /// `factor` or `timeout_factor` below 1 or not finite; a `max_delay`
-    /// below `backoff`.
+    /// A [`ConfigError`] naming the first setter whose value breaks a rule,
+    /// in the words the attribute and policy files use: a zero `attempts`,
+    /// `backoff`, `max_delay`, `timeout` or `deadline`; a duration longer
+    /// than 584 years; a `factor` or `timeout_factor` below 1 or not
+    /// finite; a `factor` with a linear or constant schedule; a `max_delay`
+    /// below `backoff`; a `timeout_factor` without a `timeout`; a `timeout`
+    /// longer than the `deadline`.
     pub const fn build(self) -> Result<RetryPolicy, ConfigError> {
-        if self.max_retries == u32::MAX {
-            return Err(ConfigError::new("attempts", "must be at least 1"));
+        match spec::check(&self.settings).first() {
+            Some(v) => Err(ConfigError::new(v)),
+            None => Ok(RetryPolicy {
+                config: self,
+                resolved: self.settings.resolve(),
+            }),
         }
-        if self.backoff.is_zero() {
-            return Err(ConfigError::new("backoff", "must be greater than zero"));
-        }
-        if !(self.factor >= 1.0 && self.factor.is_finite()) {
-            return Err(ConfigError::new("factor", "must be at least 1.0"));
-        }
-        if self.max_delay.is_zero() {
-            return Err(ConfigError::new("max_delay", "must be greater than zero"));
-        }
-        if self.max_delay.as_nanos() < self.backoff.as_nanos() {
-            return Err(ConfigError::new(
-                "max_delay",
-                "must not be less than `backoff`",
-            ));
-        }
-        if let Some(t) = self.timeout {
-            if t.is_zero() {
-                return Err(ConfigError::new("timeout", "must be greater than zero"));
-            }
-        }
-        if !(self.timeout_factor >= 1.0 && self.timeout_factor.is_finite()) {
-            return Err(ConfigError::new("timeout_factor", "must be at least 1.0"));
-        }
-        if let Some(d) = self.deadline {
-            if d.is_zero() {
-                return Err(ConfigError::new("deadline", "must be greater than zero"));
-            }
-        }
-        Ok(RetryPolicy { config: self })
     }
 }
 
@@ -237,18 +187,40 @@ impl RetryConfig {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
-    pub(crate) config: RetryConfig,
+    config: RetryConfig,
+    pub(crate) resolved: Resolved,
 }
 
 impl RetryPolicy {
     /// The policy of [`RetryConfig::new`]'s defaults.
-    pub const DEFAULT: RetryPolicy = RetryPolicy {
-        config: RetryConfig::new(),
+    pub const DEFAULT: RetryPolicy = match RetryConfig::new().build() {
+        Ok(p) => p,
+        Err(_) => panic!("the defaults pass their own rules"),
     };
 
     /// Retries after the first attempt.
     pub const fn max_retries(&self) -> u32 {
-        self.config.max_retries
+        self.resolved.max_retries
+    }
+
+    /// The first delay.
+    pub const fn backoff(&self) -> Duration {
+        self.resolved.backoff
+    }
+
+    /// The longest delay.
+    pub const fn max_delay(&self) -> Duration {
+        self.resolved.max_delay
+    }
+
+    /// The random spread on each delay.
+    pub const fn jitter(&self) -> Jitter {
+        self.resolved.jitter
+    }
+
+    /// The budget of the whole call, if any.
+    pub const fn deadline(&self) -> Option<Duration> {
+        self.resolved.deadline
     }
 
     /// The settings this policy was built from.

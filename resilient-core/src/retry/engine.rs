@@ -5,19 +5,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::RetryPolicy;
-use crate::context::{Attempt, Scoped};
+use crate::context::{Call, Scoped};
 use crate::metrics::Metrics;
 use crate::timeout::TimeLimit;
-use crate::{rng, ByTransient, Classify, TimedOut, Transient, Verdict};
-
-/// What to do after an attempt.
-#[derive(Debug)]
-pub enum Step<T, E> {
-    /// Return this result to the caller.
-    Done(Result<T, E>),
-    /// Sleep this long, then make another attempt.
-    Retry(Duration),
-}
+use crate::{rng, ByTransient, Classify, Show, Step, TimedOut, Transient, Verdict};
 
 /// Why the retries ended with an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,134 +30,37 @@ impl GiveUp {
     }
 }
 
-/// The state of one retried call: the loop in `#[retry]`'s expansion and in
-/// [`RetryPolicy::run`] asks it what to do after each attempt.
+/// The retry layer of one call: asked after each attempt what to do next
+/// (see [`Step`] for a loop that drives it).
 ///
-/// ```
-/// use resilient_core::retry::{Retrying, Step};
-/// use resilient_core::{ByTransient, RetryConfig};
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let policy = RetryConfig::new().build().unwrap();
-/// let mut call = Retrying::new(&policy, "manual", None);
-/// let mut failures = 2;
-/// let result = loop {
-///     let out = call
-///         .attempt(async {
-///             if failures > 0 {
-///                 failures -= 1;
-///                 Err(std::io::Error::from(std::io::ErrorKind::ConnectionReset))
-///             } else {
-///                 Ok("done")
-///             }
-///         })
-///         .await;
-///     match call.after(out, &ByTransient) {
-///         Step::Done(result) => break result,
-///         Step::Retry(delay) => tokio::time::sleep(delay).await,
-///     }
-/// };
-/// assert_eq!(result.unwrap(), "done");
-/// # }
-/// ```
+/// It counts the retries of one round; a [`Call`] holds what lasts across
+/// rounds (the attempt number, the key, the deadline).
 #[derive(Debug)]
 pub struct Retrying<'p> {
     policy: &'p RetryPolicy,
-    name: &'static str,
-    metrics: Option<&'static Metrics>,
-    attempt: Attempt,
+    retries: u32,
     previous_delay: Duration,
-    deadline: Option<Instant>,
-    /// Whether to count the call's outcome in `metrics` (not when an outer
-    /// layer, a heal round or a fallback, counts the call once).
-    outcomes: bool,
 }
 
 impl<'p> Retrying<'p> {
-    /// Starts a call named `name` (for tracing), counted in `metrics`.
+    /// Starts retrying `call` under `policy`; the policy's `deadline`
+    /// starts now, unless the call's budget started already.
     #[inline]
-    pub fn new(
-        policy: &'p RetryPolicy,
-        name: &'static str,
-        metrics: Option<&'static Metrics>,
-    ) -> Self {
-        if let Some(m) = metrics {
-            m.call_started();
-        }
+    pub fn new(policy: &'p RetryPolicy, call: &mut Call<'_>) -> Self {
+        call.start_budget(policy.resolved.deadline);
         Retrying {
             policy,
-            name,
-            metrics,
-            attempt: Attempt::first(),
-            previous_delay: policy.config.backoff,
-            // A deadline too far off to represent is never reached: none.
-            deadline: policy
-                .config
-                .deadline
-                .and_then(|d| Instant::now().checked_add(d)),
-            outcomes: true,
+            retries: 0,
+            previous_delay: policy.resolved.backoff,
         }
     }
 
-    /// Counts retries and timeouts but not the call's outcome, which an
-    /// outer layer counts once (a `#[self_heal]` round or a `#[fallback]`
-    /// runs the retry loop as one part of a call).
-    #[doc(hidden)]
-    pub fn without_outcomes(mut self) -> Self {
-        self.outcomes = false;
-        self
-    }
-
-    /// The attempt about to run or running.
-    pub fn current(&self) -> Attempt {
-        self.attempt
-    }
-
-    /// Runs one attempt, with [`attempt()`](crate::attempt()) telling its
-    /// number and the call's idempotency key. No time limit applies: use
-    /// [`attempt_timed`](Self::attempt_timed) when the policy has a `timeout`
-    /// or a `deadline`.
-    #[inline]
-    pub fn attempt<F: Future>(&mut self, attempt: F) -> Scoped<'_, F> {
-        self.trace_attempt();
-        Scoped::new(&mut self.attempt, attempt)
-    }
-
-    // Not generic: one copy of the event per crate, not per function.
-    #[inline]
-    fn trace_attempt(&self) {
-        tracing::trace!(target: "resilient", function = self.name, attempt = self.attempt.number(), "attempt");
-    }
-
-    /// Runs one attempt under the policy's per-attempt `timeout`, clamped to
-    /// what is left of the `deadline`. An attempt that overruns it fails with
-    /// `E::from(TimedOut)`.
-    pub fn attempt_timed<F, T, E>(&mut self, attempt: F) -> TimeLimit<Scoped<'_, F>, E>
-    where
-        F: Future<Output = Result<T, E>>,
-        E: From<TimedOut>,
-    {
-        self.attempt_timed_with(E::from, attempt)
-    }
-
-    /// [`attempt_timed`](Self::attempt_timed), turning a timeout into `E`
-    /// with `convert`.
-    pub(crate) fn attempt_timed_with<F, T, E>(
-        &mut self,
-        convert: fn(TimedOut) -> E,
-        attempt: F,
-    ) -> TimeLimit<Scoped<'_, F>, E>
-    where
-        F: Future<Output = Result<T, E>>,
-    {
-        let (name, metrics, limit) = (self.name, self.metrics, self.attempt_limit());
-        TimeLimit::new(limit, name, metrics, convert, self.attempt(attempt))
-    }
-
-    fn attempt_limit(&self) -> Option<Duration> {
-        let per_attempt = self.policy.attempt_timeout(self.attempt.number() - 1);
-        let left = self
-            .deadline
+    /// The time limit of the attempt about to run: its `timeout`, clamped
+    /// to what is left of the call's deadline.
+    pub fn attempt_limit(&self, call: &Call<'_>) -> Option<Duration> {
+        let per_attempt = self.policy.attempt_timeout(self.retries);
+        let left = call
+            .deadline()
             .map(|d| d.saturating_duration_since(Instant::now()));
         match (per_attempt, left) {
             (Some(a), Some(l)) => Some(a.min(l)),
@@ -174,93 +68,119 @@ impl<'p> Retrying<'p> {
         }
     }
 
-    /// Decides what follows an attempt's result: return it, or retry after a
-    /// delay. Counts the outcome and emits the `tracing` events.
+    /// Runs one attempt with the call's attempt current, under its time
+    /// limit; a late attempt fails with `convert(TimedOut)`.
     #[inline]
-    pub fn after<T, E, C>(&mut self, out: Result<T, E>, classify: &C) -> Step<T, E>
+    pub fn attempt<'c, F, T, E>(
+        &self,
+        call: &'c mut Call<'_>,
+        convert: fn(TimedOut) -> E,
+        attempt: F,
+    ) -> TimeLimit<'c, Scoped<'c, F>, E>
     where
-        E: Display,
+        F: Future<Output = Result<T, E>>,
+    {
+        let limit = self.attempt_limit(call);
+        let metrics = call.metrics();
+        let scoped = call.scope(attempt);
+        trace_attempt(metrics, scoped.number());
+        TimeLimit::new(limit, metrics, convert, scoped)
+    }
+
+    /// Runs one attempt with the call's attempt current, under no time
+    /// limit: for a policy without `timeout` or `deadline`.
+    #[inline]
+    pub fn untimed<'c, F: Future>(&self, call: &'c mut Call<'_>, attempt: F) -> Scoped<'c, F> {
+        let metrics = call.metrics();
+        let scoped = call.scope(attempt);
+        trace_attempt(metrics, scoped.number());
+        scoped
+    }
+
+    /// Decides what follows an attempt's result: return it, or retry after
+    /// a delay. Counts the retry and emits the `tracing` events, with the
+    /// error as `show` displays it.
+    #[inline]
+    pub fn after<T, E, C>(
+        &mut self,
+        call: &mut Call<'_>,
+        out: Result<T, E>,
+        classify: &C,
+        show: Show<E>,
+    ) -> Step<T, E>
+    where
         C: Classify<E> + ?Sized,
     {
         match out {
             Ok(value) => {
-                if let (Some(m), true) = (self.metrics, self.outcomes) {
-                    m.call_succeeded();
-                }
-                if self.attempt.is_retry() {
-                    self.succeeded_after_retry();
+                if self.retries > 0 {
+                    succeeded_after_retry(call.metrics(), call.number());
                 }
                 Step::Done(Ok(value))
             }
-            Err(error) => self.failed(error, classify),
+            Err(error) => {
+                let verdict = classify.classify(&error);
+                match self.decide(call, verdict, show(&error)) {
+                    Some(delay) => Step::Retry(delay),
+                    None => Step::Done(Err(error)),
+                }
+            }
         }
     }
 
+    /// The delay before the next attempt, or `None` to give up. Not
+    /// generic, so its logic and events are compiled once.
     #[cold]
-    fn succeeded_after_retry(&self) {
-        tracing::debug!(target: "resilient", function = self.name, attempts = self.attempt.number(), "succeeded after retrying");
-    }
-
-    #[cold]
-    fn failed<T, E, C>(&mut self, error: E, classify: &C) -> Step<T, E>
-    where
-        E: Display,
-        C: Classify<E> + ?Sized,
-    {
-        let verdict = classify.classify(&error);
-        match self.decide(verdict, &error) {
-            Some(delay) => Step::Retry(delay),
-            None => Step::Done(Err(error)),
-        }
-    }
-
-    /// The delay before the next attempt, or `None` to give up. Not generic,
-    /// so its logic and events are compiled once, not once per function.
-    fn decide(&mut self, verdict: Verdict, error: &dyn Display) -> Option<Duration> {
-        let retries_done = self.attempt.number() - 1;
+    fn decide(
+        &mut self,
+        call: &mut Call<'_>,
+        verdict: Verdict,
+        error: &dyn Display,
+    ) -> Option<Duration> {
+        let r = &self.policy.resolved;
         let outcome = if !verdict.retry {
             Err(GiveUp::Permanent)
-        } else if retries_done >= self.policy.config.max_retries {
+        } else if self.retries >= r.max_retries {
             Err(GiveUp::Exhausted)
         } else {
             let delay = rng::with(|rng| {
                 self.policy
-                    .delay(retries_done, self.previous_delay, verdict.retry_after, rng)
+                    .delay(self.retries, self.previous_delay, verdict.retry_after, rng)
             });
-            match (delay, self.deadline) {
+            match (delay, call.deadline()) {
                 (None, _) => Err(GiveUp::RetryAfterTooLong),
-                (Some(d), Some(deadline)) if Instant::now() + d >= deadline => {
+                // A wake-up at or past the deadline (or beyond what an
+                // instant holds) would leave no time for the attempt.
+                (Some(d), Some(deadline))
+                    if Instant::now().checked_add(d).is_none_or(|t| t >= deadline) =>
+                {
                     Err(GiveUp::Deadline)
                 }
                 (Some(d), _) => Ok(d),
             }
         };
+        let metrics = call.metrics();
         match outcome {
             Ok(delay) => {
-                if let Some(m) = self.metrics {
-                    m.retried();
-                }
+                metrics.retried();
                 tracing::info!(
                     target: "resilient",
-                    function = self.name,
-                    attempt = self.attempt.number(),
+                    function = metrics.name(),
+                    attempt = call.number(),
                     ?delay,
                     retry_after = ?verdict.retry_after,
                     error = %error,
                     "retrying",
                 );
                 self.previous_delay = delay;
-                self.attempt.next();
+                self.retries += 1;
                 Some(delay)
             }
             Err(why) => {
-                if let (Some(m), true) = (self.metrics, self.outcomes) {
-                    m.call_failed();
-                }
                 tracing::warn!(
                     target: "resilient",
-                    function = self.name,
-                    attempts = self.attempt.number(),
+                    function = metrics.name(),
+                    attempts = call.number(),
                     reason = why.as_str(),
                     error = %error,
                     "giving up",
@@ -270,6 +190,20 @@ impl<'p> Retrying<'p> {
         }
     }
 }
+
+// Not generic: one copy of the event per crate, not per function.
+#[inline]
+fn trace_attempt(metrics: &Metrics, number: u32) {
+    tracing::trace!(target: "resilient", function = metrics.name(), attempt = number, "attempt");
+}
+
+#[cold]
+fn succeeded_after_retry(metrics: &Metrics, attempts: u32) {
+    tracing::debug!(target: "resilient", function = metrics.name(), attempts, "succeeded after retrying");
+}
+
+/// The figures of operations run by [`RetryPolicy::run`]: not listed.
+static UNNAMED: Metrics = Metrics::new("retry", "");
 
 impl RetryPolicy {
     /// Runs `operation` until it succeeds, fails permanently, or the policy
@@ -302,12 +236,12 @@ impl RetryPolicy {
         Fut: Future<Output = Result<T, E>>,
         E: Transient + From<TimedOut> + Display,
     {
-        self.run_with(&ByTransient, "retry", None, operation).await
+        self.run_with(&ByTransient, &UNNAMED, operation).await
     }
 
     /// [`run`](Self::run) with a chosen classification (such as
-    /// [`RetryIf`](crate::RetryIf)), a name for the `tracing` events, and
-    /// figures to count into.
+    /// [`RetryIf`](crate::RetryIf)), counted in `metrics`, whose name the
+    /// `tracing` events carry.
     ///
     /// ```
     /// use resilient_core::{metrics::Metrics, RetryConfig, RetryIf, TimedOut};
@@ -324,7 +258,7 @@ impl RetryPolicy {
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// let policy = RetryConfig::new().max_retries(2).build().unwrap();
     /// let out: Result<(), Busy> = policy
-    ///     .run_with(&RetryIf(|_: &Busy| true), "fetch", Some(&FIGURES), || async { Err(Busy) })
+    ///     .run_with(&RetryIf(|_: &Busy| true), &FIGURES, || async { Err(Busy) })
     ///     .await;
     /// assert!(out.is_err());
     /// assert_eq!(FIGURES.snapshot().attempts, 3);
@@ -333,8 +267,7 @@ impl RetryPolicy {
     pub async fn run_with<T, E, F, Fut, C>(
         &self,
         classify: &C,
-        name: &'static str,
-        metrics: Option<&'static Metrics>,
+        metrics: &Metrics,
         mut operation: F,
     ) -> Result<T, E>
     where
@@ -343,13 +276,17 @@ impl RetryPolicy {
         E: From<TimedOut> + Display,
         C: Classify<E> + ?Sized,
     {
-        let mut call = Retrying::new(self, name, metrics);
-        loop {
-            let out = call.attempt_timed(operation()).await;
-            match call.after(out, classify) {
-                Step::Done(result) => return result,
+        let mut call = Call::new(metrics);
+        let mut retry = Retrying::new(self, &mut call);
+        let out = loop {
+            let out = retry.attempt(&mut call, E::from, operation()).await;
+            match retry.after(&mut call, out, classify, |e| e) {
+                Step::Done(out) => break out,
                 Step::Retry(delay) => tokio::time::sleep(delay).await,
+                Step::Heal(_) | Step::Next => unreachable!("a retry only retries or ends"),
             }
-        }
+        };
+        call.finish(&out);
+        out
     }
 }

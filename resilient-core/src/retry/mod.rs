@@ -5,4 +5,4 @@ mod config;
 mod engine;
 
 pub use config::{Jitter, RetryConfig, RetryPolicy, Schedule};
-pub use engine::{Retrying, Step};
+pub use engine::Retrying;

@@ -1,6 +1,6 @@
 use resilient_async::{circuit_breaker, retry, timeout};
 
-#[retry(max = 0)]
+#[retry(attempts = 0)]
 #[circuit_breaker(threshold = 0)]
 #[timeout("0s")]
 async fn fetch() -> std::io::Result<u32> {

@@ -10,7 +10,7 @@ async fn diagnose(_error: &std::io::Error) -> Heal {
 
 #[fallback(claude, cost = -0.03)]
 #[self_heal(diagnoser = diagnose, max = 0)]
-#[retry(max = 0)]
+#[retry(attempts = 0)]
 async fn fetch() -> std::io::Result<u32> {
     Ok(1)
 }

@@ -39,7 +39,8 @@ async fn tokens(serves: u8) -> io::Result<u8> {
 
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 async fn main() {
-    assert!(fallback::get("gpt4_vision").is_none());
+    // Listed before its first call.
+    assert_eq!(fallback::get("gpt4_vision").unwrap().snapshot().served(), 0);
     for serves in [0, 0, 0, 1, 1, 2, 3] {
         let out = gpt4_vision(serves).await;
         match serves {
@@ -47,7 +48,7 @@ async fn main() {
             n => assert_eq!(out.unwrap(), n),
         }
     }
-    let chain = fallback::get("gpt4_vision").unwrap();
+    let chain = fallback::get("gpt4_vision").unwrap().snapshot();
     assert_eq!(chain.function, "gpt4_vision");
     let tiers: Vec<_> = chain
         .tiers
@@ -68,7 +69,7 @@ async fn main() {
 
     assert_eq!(tokens(1).await.unwrap(), 1);
     assert_eq!(tokens(2).await.unwrap(), 2);
-    let chain = fallback::get("tokens").unwrap();
+    let chain = fallback::get("tokens").unwrap().snapshot();
     let costs: Vec<_> = chain.tiers.iter().map(|t| (t.name, t.cost)).collect();
     assert_eq!(
         costs,
@@ -77,6 +78,6 @@ async fn main() {
     assert_eq!(chain.spent(), 2.0);
     assert_eq!(chain.primary_rate(), 0.0);
 
-    let names: Vec<_> = fallback::all().iter().map(|c| c.function).collect();
+    let names: Vec<_> = fallback::all().iter().map(|c| c.snapshot().function).collect();
     assert!(names.contains(&"gpt4_vision") && names.contains(&"tokens"));
 }

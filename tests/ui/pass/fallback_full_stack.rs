@@ -48,7 +48,8 @@ async fn never(_: &str) -> io::Result<String> {
     Ok(String::new())
 }
 
-/// Succeeds on the third attempt: the first of the second heal round.
+/// Succeeds on the third attempt, the first of the second heal round (the
+/// attempt count goes on across rounds).
 #[self_heal(diagnoser = diagnose, max = 1)]
 #[circuit_breaker(threshold = 100)]
 #[fallback(never)]
@@ -59,8 +60,8 @@ async fn healed(page: &str) -> io::Result<String> {
     let attempt = resilient_async::attempt()
         .expect("inside a retried call")
         .number();
-    let rounds = resilient_async::heal::get("healed").map_or(0, |h| h.diagnosed);
-    if rounds == 0 || attempt > 1 {
+    let rounds = resilient_async::heal::get("healed").map_or(0, |h| h.snapshot().diagnosed);
+    if rounds == 0 || attempt != 3 {
         sleep(Duration::from_secs(2)).await;
     }
     Ok(format!("{page} healed"))
@@ -84,16 +85,16 @@ async fn main() {
 
     let breaker = resilient_async::circuit_breaker::get("ocr").unwrap().snapshot();
     assert_eq!((breaker.calls, breaker.failures), (4, 4));
-    let heal = resilient_async::heal::get("ocr").unwrap();
+    let heal = resilient_async::heal::get("ocr").unwrap().snapshot();
     assert_eq!((heal.diagnosed, heal.healed, heal.gave_up), (1, 0, 1));
-    let chain = resilient_async::fallback::get("ocr").unwrap();
+    let chain = resilient_async::fallback::get("ocr").unwrap().snapshot();
     let tiers: Vec<_> = chain
         .tiers
         .iter()
         .map(|t| (t.name, t.served, t.failures))
         .collect();
     assert_eq!(tiers, [("ocr", 0, 1), ("backup", 1, 0)]);
-    let metrics = resilient_async::metrics::get("ocr").unwrap();
+    let metrics = resilient_async::metrics::get("ocr").unwrap().snapshot();
     // One call, served by the fallback: counted once.
     assert_eq!((metrics.calls, metrics.successes, metrics.failures), (1, 1, 0));
     assert_eq!(
@@ -105,12 +106,12 @@ async fn main() {
     assert_eq!(healed("p2").await.unwrap(), "p2 healed");
     assert_eq!(take_log(), ["body", "body", "diagnose", "body"]);
     assert_eq!(start.elapsed(), Duration::from_millis(2 * 1000 + 10 + 100));
-    let heal = resilient_async::heal::get("healed").unwrap();
+    let heal = resilient_async::heal::get("healed").unwrap().snapshot();
     assert_eq!((heal.diagnosed, heal.healed, heal.gave_up), (1, 1, 0));
     let breaker = resilient_async::circuit_breaker::get("healed")
         .unwrap()
         .snapshot();
     assert_eq!((breaker.calls, breaker.failures), (3, 2));
-    let chain = resilient_async::fallback::get("healed").unwrap();
+    let chain = resilient_async::fallback::get("healed").unwrap().snapshot();
     assert_eq!((chain.tiers[0].served, chain.tiers[1].calls), (1, 0));
 }

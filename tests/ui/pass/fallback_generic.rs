@@ -60,7 +60,7 @@ async fn main() {
     assert_eq!(parse::<BadNumber>(" 7").await.unwrap(), 7);
     assert_eq!(parse::<ParseIntError>("8").await.unwrap(), 8);
     assert!(parse::<BadNumber>("x").await.is_err());
-    let chain = resilient_async::fallback::get("parse").unwrap();
+    let chain = resilient_async::fallback::get("parse").unwrap().snapshot();
     assert_eq!(chain.tiers[1].name, "parse_trimmed");
     assert_eq!((chain.tiers[1].served, chain.tiers[1].failures), (1, 1));
 }

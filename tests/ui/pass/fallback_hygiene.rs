@@ -105,7 +105,7 @@ async fn main() {
     assert_eq!(arguments(0, 2).await.unwrap(), 0);
     assert_eq!(stacked(1, "ab".to_owned()).await.unwrap(), 2);
     assert_eq!(stacked(0, "ab".to_owned()).await.unwrap(), 2);
-    let chain = ::resilient_async::fallback::get("plain").unwrap();
+    let chain = ::resilient_async::fallback::get("plain").unwrap().snapshot();
     let tiers: Vec<_> = chain
         .tiers
         .iter()

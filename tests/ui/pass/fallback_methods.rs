@@ -116,12 +116,12 @@ async fn main() {
     assert_eq!(client.lifetimes("/y").await.unwrap(), "/y");
     assert_eq!(Disk.load("k").await.unwrap(), "backup of k");
 
-    let chain = resilient_async::fallback::get("post").unwrap();
+    let chain = resilient_async::fallback::get("post").unwrap().snapshot();
     let names: Vec<_> = chain.tiers.iter().map(|t| (t.name, t.served)).collect();
     assert_eq!(
         names,
         [("post", 1), ("post_replica", 0), ("post_archive", 1)]
     );
-    let chain = resilient_async::fallback::get("get").unwrap();
+    let chain = resilient_async::fallback::get("get").unwrap().snapshot();
     assert_eq!(chain.tiers[2].name, "offline");
 }

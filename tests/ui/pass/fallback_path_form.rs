@@ -39,7 +39,7 @@ async fn absolute(fails: bool) -> io::Result<&'static str> {
 async fn main() {
     assert_eq!(read(false).await.unwrap(), "claude");
     assert_eq!(read(true).await.unwrap(), "local");
-    let chain = resilient_async::fallback::get("read").unwrap();
+    let chain = resilient_async::fallback::get("read").unwrap().snapshot();
     let tiers: Vec<_> = chain
         .tiers
         .iter()
@@ -51,6 +51,6 @@ async fn main() {
     );
 
     assert_eq!(absolute(true).await.unwrap(), "local");
-    let metrics = resilient_async::metrics::get("absolute").unwrap();
+    let metrics = resilient_async::metrics::get("absolute").unwrap().snapshot();
     assert_eq!(metrics.attempts, 2);
 }

@@ -86,7 +86,7 @@ async fn main() {
     assert_eq!(out.unwrap(), "archive");
     assert_eq!(calls(), (3, 1));
 
-    let chain = resilient_async::fallback::get("download").unwrap();
+    let chain = resilient_async::fallback::get("download").unwrap().snapshot();
     let figures: Vec<_> = chain
         .tiers
         .iter()

@@ -42,7 +42,7 @@ async fn parse<E>(text: &str) -> Result<u32, E>
 where
     E: From<ParseIntError> + Display,
 {
-    let attempt = resilient_async::heal::get("parse").map_or(0, |h| h.diagnosed);
+    let attempt = resilient_async::heal::get("parse").map_or(0, |h| h.snapshot().diagnosed);
     let text = if attempt > 0 { text.trim() } else { text };
     Ok(text.parse::<u32>()?)
 }
@@ -56,7 +56,7 @@ async fn main() {
     assert_eq!(first(vec!["a".to_owned()], &attempts).await.unwrap(), "a");
     assert_eq!(parse::<ParseIntError>(" 7").await.unwrap(), 7);
     assert!(parse::<ParseIntError>("x").await.is_err());
-    let figures = resilient_async::heal::get("parse").unwrap();
+    let figures = resilient_async::heal::get("parse").unwrap().snapshot();
     assert_eq!(
         (figures.diagnosed, figures.healed, figures.gave_up),
         (2, 1, 1)

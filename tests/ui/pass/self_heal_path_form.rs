@@ -57,6 +57,6 @@ async fn main() {
     assert_eq!(attempts.load(SeqCst), 1);
     let attempts = AtomicU32::new(0);
     assert_eq!(stacked(&attempts).await.unwrap(), 3);
-    let figures = resilient_async::heal::get("stacked").unwrap();
+    let figures = resilient_async::heal::get("stacked").unwrap().snapshot();
     assert_eq!((figures.diagnosed, figures.healed), (1, 1));
 }

@@ -36,7 +36,7 @@ async fn main() {
     // One remedy (1s) for the three calls, then each call's 10ms backoff.
     assert_eq!(start.elapsed(), Duration::from_millis(1010));
     assert_eq!((DIAGNOSES.load(SeqCst), RUNS.load(SeqCst)), (1, 6));
-    let figures = resilient_async::heal::get("fetch").unwrap();
+    let figures = resilient_async::heal::get("fetch").unwrap().snapshot();
     assert_eq!(
         (
             figures.diagnosed,

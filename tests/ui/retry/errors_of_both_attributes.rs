@@ -1,6 +1,6 @@
 use resilient_async::{retry, timeout};
 
-#[retry(max = 0)]
+#[retry(attempts = 0)]
 #[timeout("0s")]
 async fn fetch() -> std::io::Result<u32> {
     Ok(1)

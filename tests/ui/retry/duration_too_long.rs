@@ -1,8 +1,0 @@
-use resilient_async::retry;
-
-#[retry(deadline = 18446744073709551615)]
-async fn fetch() -> std::io::Result<u32> {
-    Ok(1)
-}
-
-fn main() {}
