@@ -50,6 +50,11 @@
 //!   and tools run by name with them.
 //! - [`Transient`]: says which errors are worth retrying; derive it.
 //! - [`metrics`]: calls, successes, attempts and retries per function.
+//! - [`registry`]: every annotated function's figures, breaker, chain and
+//!   healer, listed when the program is linked and found by
+//!   `module::function` (or a bare name while unambiguous) with the same
+//!   `get` and `all` in each module: [`metrics::get`],
+//!   [`circuit_breaker::get`], [`fallback::get`], [`heal::get`].
 //! - [`RetryPolicy`] and [`CircuitBreaker`]: the same engines without the
 //!   attributes.
 //!

@@ -12,6 +12,7 @@ fn ui() {
     t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/circuit_breaker/*.rs");
     t.compile_fail("tests/ui/fallback/*.rs");
+    t.compile_fail("tests/ui/front_end/*.rs");
     t.compile_fail("tests/ui/retry/*.rs");
     t.compile_fail("tests/ui/self_heal/*.rs");
     t.compile_fail("tests/ui/timeout/*.rs");

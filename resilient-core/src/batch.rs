@@ -190,93 +190,98 @@ impl<I, P> Batch<I, P> {
         E: fmt::Display,
         P: FnMut(Progress),
     {
-        // An `async fn` rather than a hand-written future: the calls borrow
-        // `items` and `f`, which live in this same future, and only the
-        // compiler may build such a self-referential type without `unsafe`.
         let Batch {
             items,
             concurrency,
             on_progress,
         } = self;
         let started = Instant::now();
-        let total = items.len();
         let mut tally = Tally {
-            outcomes: (0..total).map(|_| None).collect(),
+            outcomes: (0..items.len()).map(|_| None).collect(),
             done: 0,
             on_progress,
         };
-        {
-            let f = &f;
-            // Boxed so that each call stays pinned while the vector moves it.
-            let mut in_flight = Vec::with_capacity(concurrency.min(total));
-            let mut next = 0;
-            // Calls `f` on the next input that does not panic when called.
-            let mut start = |tally: &mut Tally<T, E, P>| {
-                while next < total {
-                    let index = next;
-                    next += 1;
-                    match catch_unwind(AssertUnwindSafe(|| f(&items[index]))) {
-                        Ok(call) => return Some((index, Box::pin(call))),
-                        Err(panic) => tally.record(index, Err(panicked(&*panic))),
-                    }
-                }
-                None
-            };
-            poll_fn(|cx| {
-                while in_flight.len() < concurrency {
-                    match start(&mut tally) {
-                        Some(call) => in_flight.push(call),
-                        None => break,
-                    }
-                }
-                // Poll each call once; a finished call's slot takes the next
-                // input at once, and is polled again in this same pass.
-                let mut slot = 0;
-                while slot < in_flight.len() {
-                    let (index, call) = &mut in_flight[slot];
-                    let index = *index;
-                    let outcome = match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
-                        Ok(Poll::Pending) => {
-                            slot += 1;
-                            continue;
-                        }
-                        Ok(Poll::Ready(out)) => out.map_err(ItemError::Failed),
-                        Err(panic) => Err(panicked(&*panic)),
-                    };
-                    tally.record(index, outcome);
-                    let finished = match start(&mut tally) {
-                        Some(call) => std::mem::replace(&mut in_flight[slot], call),
-                        None => in_flight.swap_remove(slot),
-                    };
-                    // A call that panicked may panic again as it is dropped.
-                    let _ = catch_unwind(AssertUnwindSafe(move || drop(finished)));
-                }
-                if in_flight.is_empty() {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            })
-            .await;
-        }
-        let mut successes = Vec::new();
-        let mut failures = Vec::new();
-        for (item, outcome) in items.into_iter().zip(tally.outcomes) {
-            match outcome.expect("every input finishes exactly once") {
-                Ok(value) => successes.push((item, value)),
-                Err(error) => failures.push((item, error)),
-            }
-        }
-        let panics = failures
+        drive(&items, &f, concurrency, &mut tally).await;
+        let outcomes = tally.into_outcomes(items);
+        let panics = outcomes
+            .failures
             .iter()
             .filter(|(_, e)| matches!(e, ItemError::Panicked(_)))
             .count();
-        finished(total, failures.len(), panics, started.elapsed());
-        Outcomes {
-            successes,
-            failures,
-        }
+        finished(
+            outcomes.len(),
+            outcomes.failure_count(),
+            panics,
+            started.elapsed(),
+        );
+        outcomes
     }
+}
+
+/// Runs `f` on every input, at most `concurrency` calls in flight, each
+/// outcome into `tally`.
+///
+/// An `async fn` rather than a hand-written future: the calls borrow
+/// `items` and `f`, which outlive it in the caller's future, and only the
+/// compiler may build such a self-referential type without `unsafe`.
+async fn drive<I, F, T, E, P>(items: &[I], f: &F, concurrency: usize, tally: &mut Tally<T, E, P>)
+where
+    F: AsyncFn(&I) -> Result<T, E>,
+    E: fmt::Display,
+    P: FnMut(Progress),
+{
+    let total = items.len();
+    // Boxed so that each call stays pinned while the vector moves it.
+    let mut in_flight = Vec::with_capacity(concurrency.min(total));
+    let mut next = 0;
+    // Calls `f` on the next input that does not panic when called.
+    let mut start = |tally: &mut Tally<T, E, P>| {
+        while next < total {
+            let index = next;
+            next += 1;
+            match catch_unwind(AssertUnwindSafe(|| f(&items[index]))) {
+                Ok(call) => return Some((index, Box::pin(call))),
+                Err(panic) => tally.record(index, Err(panicked(&*panic))),
+            }
+        }
+        None
+    };
+    poll_fn(|cx| {
+        while in_flight.len() < concurrency {
+            match start(tally) {
+                Some(call) => in_flight.push(call),
+                None => break,
+            }
+        }
+        // Poll each call once; a finished call's slot takes the next input
+        // at once, and is polled again in this same pass.
+        let mut slot = 0;
+        while slot < in_flight.len() {
+            let (index, call) = &mut in_flight[slot];
+            let index = *index;
+            let outcome = match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => {
+                    slot += 1;
+                    continue;
+                }
+                Ok(Poll::Ready(out)) => out.map_err(ItemError::Failed),
+                Err(panic) => Err(panicked(&*panic)),
+            };
+            tally.record(index, outcome);
+            let finished = match start(tally) {
+                Some(call) => std::mem::replace(&mut in_flight[slot], call),
+                None => in_flight.swap_remove(slot),
+            };
+            // A call that panicked may panic again as it is dropped.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(finished)));
+        }
+        if in_flight.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
 }
 
 /// The outcomes gathered so far, by input position.
@@ -296,11 +301,31 @@ impl<T, E: fmt::Display, P: FnMut(Progress)> Tally<T, E, P> {
         debug_assert!(slot.is_none(), "input {index} finished twice");
         *slot = Some(outcome);
         self.done += 1;
-        (self.on_progress)(Progress {
+        let progress = Progress {
             done: self.done,
             total: self.outcomes.len(),
             succeeded,
-        });
+        };
+        // A progress bar that panics loses no outcome.
+        if catch_unwind(AssertUnwindSafe(|| (self.on_progress)(progress))).is_err() {
+            tracing::error!(target: "resilient", index, "a batch progress callback panicked");
+        }
+    }
+
+    /// Each input with its outcome, in input order.
+    fn into_outcomes<I>(self, items: Vec<I>) -> Outcomes<I, T, E> {
+        let mut successes = Vec::new();
+        let mut failures = Vec::new();
+        for (item, outcome) in items.into_iter().zip(self.outcomes) {
+            match outcome.expect("every input finishes exactly once") {
+                Ok(value) => successes.push((item, value)),
+                Err(error) => failures.push((item, error)),
+            }
+        }
+        Outcomes {
+            successes,
+            failures,
+        }
     }
 }
 

@@ -14,16 +14,30 @@ use crate::counters::Counters;
 use crate::registry::{self, Handle, Listed};
 use crate::Name;
 
-/// The live counters of one function (or one named tool).
+/// The live counters of one function (or one named tool). The engines
+/// count into them; read them with [`snapshot`](Metrics::snapshot).
 ///
 /// ```
+/// use std::io;
 /// use resilient_core::metrics::Metrics;
+/// use resilient_core::{ByTransient, RetryConfig};
 ///
 /// static OCR: Metrics = Metrics::new("ocr", module_path!());
-/// OCR.retried();
-/// OCR.succeeded();
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let policy = RetryConfig::new().build().unwrap();
+/// let mut failures = 1;
+/// let out: io::Result<()> = policy
+///     .run_with(&ByTransient, &OCR, || {
+///         let fail = failures > 0;
+///         failures -= 1;
+///         async move { if fail { Err(io::ErrorKind::ConnectionReset.into()) } else { Ok(()) } }
+///     })
+///     .await;
+/// assert!(out.is_ok());
 /// let s = OCR.snapshot();
 /// assert_eq!((s.calls, s.attempts, s.successes), (1, 2, 1));
+/// # }
 /// ```
 #[derive(Debug)]
 pub struct Metrics {
@@ -88,31 +102,31 @@ impl Metrics {
 
     /// Counts a call that returned `Ok`.
     #[inline]
-    pub fn succeeded(&self) {
+    pub(crate) fn succeeded(&self) {
         self.counts.bump(SUCCESSES);
     }
 
     /// Counts a call that returned `Err`.
     #[inline]
-    pub fn failed(&self) {
+    pub(crate) fn failed(&self) {
         self.counts.bump(FAILURES);
     }
 
     /// Counts a retry: one more attempt after a failed one.
     #[inline]
-    pub fn retried(&self) {
+    pub(crate) fn retried(&self) {
         self.counts.bump(RETRIES);
     }
 
     /// Counts an attempt or call cut short by a timeout.
     #[inline]
-    pub fn timed_out(&self) {
+    pub(crate) fn timed_out(&self) {
         self.counts.bump(TIMEOUTS);
     }
 
     /// Counts an attempt or call that an open circuit breaker refused.
     #[inline]
-    pub fn rejected(&self) {
+    pub(crate) fn rejected(&self) {
         self.counts.bump(REJECTIONS);
     }
 
@@ -181,14 +195,12 @@ impl MetricsSnapshot {
     /// Finished calls that succeeded, from 0.0 to 1.0 (0.0 before any).
     ///
     /// ```
-    /// use resilient_core::metrics::Metrics;
+    /// use resilient_core::metrics::MetricsSnapshot;
     ///
-    /// static F: Metrics = Metrics::new("rates", module_path!());
-    /// for _ in 0..3 { F.succeeded(); }
-    /// F.failed();
-    /// F.retried();
-    /// F.retried();
-    /// let s = F.snapshot();
+    /// let s = MetricsSnapshot {
+    ///     name: "f".into(), module: "m", calls: 4, successes: 3, failures: 1,
+    ///     attempts: 6, retries: 2, timeouts: 0, rejections: 0,
+    /// };
     /// assert_eq!(s.success_rate(), 0.75);
     /// assert_eq!(s.avg_attempts(), 1.5);
     /// assert_eq!(s.retry_rate(), 0.5);
@@ -217,9 +229,8 @@ impl MetricsSnapshot {
 ///
 /// static F: Metrics = Metrics::new("found_fn", "my_app::ocr");
 /// F.listed();
-/// F.succeeded();
-/// assert_eq!(metrics::get("my_app::ocr::found_fn").unwrap().snapshot().calls, 1);
-/// assert_eq!(metrics::get("found_fn").unwrap().snapshot().calls, 1);
+/// assert_eq!(metrics::get("my_app::ocr::found_fn").unwrap().name(), "found_fn");
+/// assert_eq!(metrics::get("found_fn").unwrap().module(), "my_app::ocr");
 /// assert!(metrics::get("never_listed").is_none());
 /// ```
 pub fn get(name: &str) -> Option<Handle<Metrics>> {

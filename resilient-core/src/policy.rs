@@ -302,9 +302,7 @@ impl File<'_> {
                 }
                 "self_heal" => {
                     let mut s = spec::heal::Settings::NEW;
-                    let written = self.section(&path, v, spec::heal::KEYS, |k, v| {
-                        s.set(k, v).map(|()| None)
-                    })?;
+                    let written = self.section(&path, v, spec::heal::KEYS, |k, v| s.set(k, v))?;
                     self.refused(&path, &spec::heal::check(&s), &written, v.span())?;
                     policy.self_heal = HealConfig::from_settings(s).build().ok();
                 }

@@ -7,6 +7,8 @@
 
 pub use core::time::Duration;
 pub use inventory;
+pub use resilient_spec as spec;
+pub use resilient_spec::Value;
 pub use tokio::time::sleep;
 
 pub use crate::circuit_breaker::{

@@ -320,7 +320,6 @@ pub fn reset_all() {
 ///
 /// static F: Metrics = Metrics::new("reset_me", "my_app");
 /// F.listed();
-/// F.succeeded();
 /// assert_eq!(resilient_core::registry::reset("my_app::reset_me"), 1);
 /// assert_eq!(F.snapshot().calls, 0);
 /// ```

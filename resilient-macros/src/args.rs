@@ -114,14 +114,37 @@ pub(crate) fn parse_args(tokens: TokenStream) -> syn::Result<Vec<Arg>> {
     Ok(list.into_iter().collect())
 }
 
-/// Where each key of an attribute was written: the key, and the tokens of
-/// its value (the key itself when it has none).
+/// What an attribute wrote: where each key was (the key, and the tokens of
+/// its value, the key itself when it has none), and each value read.
 #[derive(Default)]
 pub(crate) struct Spans {
     keys: Vec<(&'static Key, Span, TokenStream)>,
+    values: Vec<(&'static Key, Value)>,
 }
 
 impl Spans {
+    /// The policy the values make, as a constant: `<config>::new()`, each
+    /// value given with `.with(key, value)`, then `build()`. Only the
+    /// values written, so that the runtime's defaults stay the one source
+    /// of truth; the attribute has refused what breaks a rule, so the
+    /// build never fails.
+    pub(crate) fn policy(&self, rt: &TokenStream, spec: &str, config: &str) -> TokenStream {
+        let spec = Ident::new(spec, Span::call_site());
+        let config = Ident::new(config, Span::call_site());
+        let settings = self.values.iter().map(|(key, value)| {
+            let id = usize::from(key.id);
+            let value = value_tokens(rt, *value);
+            quote::quote!(.with(&#rt::spec::#spec::KEYS[#id], #value))
+        });
+        let policy = Ident::new("__resilient_policy", Span::mixed_site());
+        quote::quote! {
+            match #rt::#config::new() #(#settings)* .build() {
+                ::core::result::Result::Ok(#policy) => #policy,
+                ::core::result::Result::Err(_) => ::core::panic!("checked when the attribute expanded"),
+            }
+        }
+    }
+
     /// Where `key` was written.
     pub(crate) fn of(&self, key: &Key) -> Option<Span> {
         self.keys
@@ -195,10 +218,16 @@ pub(crate) fn read<'a>(
                     },
                     _ => Value::Code,
                 };
+                // Written too, for the rules across keys (`max_keys` needs
+                // `key`).
+                spans.values.push((k, value));
                 applied(set(k, Some(value)))
             }),
             _ => match value(arg, k) {
-                Ok(v) => applied(set(k, Some(v))),
+                Ok(v) => {
+                    spans.values.push((k, v));
+                    applied(set(k, Some(v)))
+                }
                 Err(e) => {
                     let _ = set(k, None);
                     Err(e)
@@ -421,54 +450,20 @@ pub(crate) fn float(x: f64) -> TokenStream {
     quote::ToTokens::into_token_stream(proc_macro2::Literal::f64_suffixed(x))
 }
 
-/// Writes checked settings as a runtime config's `const fn` setters, only
-/// those given, so that the runtime's defaults stay the one source of
-/// truth.
-pub(crate) struct Setters<'a> {
-    rt: &'a TokenStream,
-    calls: Vec<TokenStream>,
-}
-
-impl<'a> Setters<'a> {
-    pub(crate) fn new(rt: &'a TokenStream) -> Self {
-        Setters {
-            rt,
-            calls: Vec::new(),
+/// A value read from an attribute as tokens of the spec's `Value`.
+fn value_tokens(rt: &TokenStream, value: Value) -> TokenStream {
+    match value {
+        Value::Count(n) => quote::quote!(#rt::Value::Count(#n)),
+        Value::Duration(d) => {
+            let d = duration_tokens(rt, d);
+            quote::quote!(#rt::Value::Duration(#d))
         }
-    }
-
-    /// `.setter(value)`, when the value was given.
-    pub(crate) fn set(&mut self, key: &Key, value: Option<TokenStream>) {
-        if let Some(v) = value {
-            let setter = Ident::new(key.field, Span::call_site());
-            self.calls.push(quote::quote!(.#setter(#v)));
+        Value::Number(x) => {
+            let x = float(x);
+            quote::quote!(#rt::Value::Number(#x))
         }
-    }
-
-    pub(crate) fn int(&mut self, key: &Key, v: Option<u32>) {
-        self.set(key, v.map(|v| quote::ToTokens::to_token_stream(&v)));
-    }
-
-    pub(crate) fn float(&mut self, key: &Key, v: Option<f64>) {
-        self.set(key, v.map(float));
-    }
-
-    pub(crate) fn duration(&mut self, key: &Key, v: Option<std::time::Duration>) {
-        let tokens = v.map(|d| duration_tokens(self.rt, d));
-        self.set(key, tokens);
-    }
-
-    /// `match <config>::new().setters.build() { Ok(p) => p, Err(_) => panic!() }`:
-    /// a constant; the attribute checked the same rules, so it never fails.
-    pub(crate) fn finish(self, config: &str) -> TokenStream {
-        let (rt, calls) = (self.rt, self.calls);
-        let config = Ident::new(config, Span::call_site());
-        let policy = Ident::new("__resilient_policy", Span::mixed_site());
-        quote::quote! {
-            match #rt::#config::new() #(#calls)* .build() {
-                ::core::result::Result::Ok(#policy) => #policy,
-                ::core::result::Result::Err(_) => ::core::panic!("checked when the attribute expanded"),
-            }
-        }
+        Value::Choice(i) => quote::quote!(#rt::Value::Choice(#i)),
+        Value::Text { blank } => quote::quote!(#rt::Value::Text { blank: #blank }),
+        Value::Code => quote::quote!(#rt::Value::Code),
     }
 }

@@ -2,15 +2,16 @@
 //! the spec.
 
 use proc_macro2::{Span, TokenStream};
-use resilient_spec::circuit_breaker::{self as spec, Settings, Window};
+use resilient_spec::circuit_breaker::{self as spec, Settings};
 use syn::{Expr, Path};
 
-use crate::args::{self, Arg, Errors, Setters};
+use crate::args::{self, Arg, Errors, Spans};
 
 /// The checked arguments of one `#[circuit_breaker]`.
 #[derive(Default)]
 pub(crate) struct BreakerArgs {
     pub(crate) settings: Settings,
+    written: Spans,
     pub(crate) record_if: Option<Path>,
     pub(crate) name: Option<String>,
     pub(crate) key: Option<Expr>,
@@ -53,6 +54,7 @@ impl BreakerArgs {
         );
         spans.report(&spec::check(&settings), span, errors);
         out.settings = settings;
+        out.written = spans;
         out
     }
 
@@ -68,27 +70,7 @@ impl BreakerArgs {
 
     /// The policy, as a constant: only the settings given.
     pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
-        let s = &self.settings;
-        let mut set = Setters::new(rt);
-        let window = s.window.map(|w| match w {
-            Window::Calls(n) => quote::quote!(#rt::Window::Calls(#n)),
-            Window::Time(d) => {
-                let d = args::duration_tokens(rt, d);
-                quote::quote!(#rt::Window::Time(#d))
-            }
-        });
-        set.int(&spec::THRESHOLD, s.threshold);
-        set.duration(&spec::COOLDOWN, s.cooldown);
-        set.int(&spec::HALF_OPEN, s.half_open);
-        set.int(&spec::CLOSE_AFTER, s.close_after);
-        set.float(&spec::FAILURE_RATE, s.failure_rate);
-        set.set(&spec::WINDOW, window);
-        set.int(&spec::MIN_CALLS, s.min_calls);
-        set.duration(&spec::SLOW_CALL, s.slow_call);
-        set.float(&spec::SLOW_RATE, s.slow_rate);
-        set.duration(&spec::MAX_COOLDOWN, s.max_cooldown);
-        set.float(&spec::COOLDOWN_JITTER, s.cooldown_jitter);
-        set.finish("BreakerConfig")
+        self.written.policy(rt, "circuit_breaker", "BreakerConfig")
     }
 }
 
@@ -103,6 +85,8 @@ mod tests {
         let out = BreakerArgs::parse(&list, Span::call_site(), &mut errors);
         (out, errors.messages())
     }
+
+    use resilient_spec::circuit_breaker::Window;
 
     #[test]
     fn window_is_calls_or_time() {

@@ -5,12 +5,12 @@ use proc_macro2::{Span, TokenStream};
 use resilient_spec::heal::{self as spec, Settings};
 use syn::Path;
 
-use crate::args::{self, Arg, Errors, Setters};
+use crate::args::{self, Arg, Errors, Spans};
 
 /// The checked arguments of one `#[self_heal]`.
 pub(crate) struct HealArgs {
     pub(crate) diagnoser: Path,
-    pub(crate) settings: Settings,
+    written: Spans,
     pub(crate) krate: Option<Path>,
 }
 
@@ -31,12 +31,12 @@ impl HealArgs {
             spec::KEYS,
             list,
             errors,
-            |k, v| {
-                match v {
-                    Some(v) => settings.set(k, v)?,
-                    None => settings.written.refuse(k),
-                }
-                Ok(None)
+            |k, v| match v {
+                Some(v) => settings.set(k, v),
+                None => Ok({
+                    settings.written.refuse(k);
+                    None
+                }),
             },
             |k, arg| {
                 match k.id {
@@ -63,18 +63,13 @@ impl HealArgs {
         }
         Some(HealArgs {
             diagnoser: diagnoser?,
-            settings,
+            written: spans,
             krate,
         })
     }
 
     /// The policy, as a constant: only the settings given.
     pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
-        let s = &self.settings;
-        let mut set = Setters::new(rt);
-        set.int(&spec::MAX, s.max);
-        set.duration(&spec::BACKOFF, s.backoff);
-        set.duration(&spec::TIMEOUT, s.timeout);
-        set.finish("HealConfig")
+        self.written.policy(rt, "heal", "HealConfig")
     }
 }

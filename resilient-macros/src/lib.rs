@@ -69,19 +69,19 @@ use layers::Kind;
 ///
 /// | argument | meaning | default |
 /// |---|---|---|
-/// | `max = N` | retries after the first attempt: `max = 3` makes at most 4 attempts (as Polly's `RetryCount` and the tutorial's `max_retries`) | 3 |
+/// | `max = N` | retries after the first attempt: `max = 3` makes at most 4 attempts (as Polly's `RetryCount` and the tutorial's `ErrorRecoveryPolicy.max_retries`); `max = 0` makes one, for a policy that only falls back | 3 |
 /// | `attempts = N` | attempts counting the first; instead of `max` | 4 |
 /// | `backoff = 2.0` or `"100ms"` | the first delay, in seconds or as a duration string | `"100ms"` |
 /// | `schedule = "exponential"` | `"exponential"` (`backoff × factor^n`), `"linear"` (`backoff × (n+1)`) or `"constant"` | exponential |
 /// | `factor = 2.0` | growth of the exponential schedule, at least 1.0 | 2.0 |
 /// | `max_delay = "30s"` | the longest delay, jitter included | `"30s"` |
-/// | `jitter` or `jitter = "full"` | random spread: `"full"` (uniform in `[0, d]`), `"equal"` (`[d/2, d]`), `"decorrelated"`, `"none"` | none |
+/// | `jitter` or `jitter = "full"` | random spread of a delay `d`: `"full"` (uniform in `[0, d]`), `"equal"` (`[d/2, d]`), `"additive"` (`[d, 1.5 d]`, the tutorial's `base + uniform(0, base/2)`), `"decorrelated"`, `"none"` | none |
 /// | `timeout = "30s"` | a time limit per attempt | none |
 /// | `timeout_factor = 2.0` | growth of the per-attempt limit: 30 s, 60 s, 120 s | 1.0 |
 /// | `deadline = "2m"` | a budget for the whole call; no delay sleeps past it and the last attempt is cut at it | none |
 /// | `retry_if = path` | a `fn(&E) -> bool` deciding what is retried, instead of [`Transient`] | |
 /// | `policy = "ocr"` | take every setting from the loaded policy file's `[ocr.retry]`, read on each call (see [`policy`]); not with the settings above | |
-/// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient_async"` |
+/// | `crate = "path"` | where `resilient_async` is, for crates that re-export it | `"::resilient_async"` |
 ///
 /// Through a re-export, write `crate = "my_crate::reexport"` on the
 /// attribute and use it as `#[reexport::retry(...)]`: siblings whose path
@@ -127,12 +127,12 @@ use layers::Kind;
 /// `resilient` with a `function` field: each attempt (trace), each retry
 /// with its delay and error (info), and giving up with the reason (warn).
 ///
-/// [`Transient`]: ../resilient/trait.Transient.html
-/// [`Transient::retry_after`]: ../resilient/trait.Transient.html#method.retry_after
-/// [`CircuitOpen`]: ../resilient/struct.CircuitOpen.html
-/// [`policy`]: ../resilient/policy/index.html
-/// [`attempt()`]: ../resilient/fn.attempt.html
-/// [`metrics`]: ../resilient/metrics/index.html
+/// [`Transient`]: ../resilient_async/trait.Transient.html
+/// [`Transient::retry_after`]: ../resilient_async/trait.Transient.html#method.retry_after
+/// [`CircuitOpen`]: ../resilient_async/struct.CircuitOpen.html
+/// [`policy`]: ../resilient_async/policy/index.html
+/// [`attempt()`]: ../resilient_async/fn.attempt.html
+/// [`metrics`]: ../resilient_async/metrics/index.html
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::Retry, args.into(), item.into()).into()
@@ -197,7 +197,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `name = "ocr"` | a breaker shared by every function with that name | one per function |
 /// | `key = expr` | one breaker per value of `expr` (a host, a tenant); `expr` may use the arguments and must be `Hash`; not with `name` | |
 /// | `max_keys = N` | with `key`: the most breakers kept; the least recently used closed one goes first | 1024 |
-/// | `crate = "path"` | where `resilient` is, for crates that re-export it | `"::resilient_async"` |
+/// | `crate = "path"` | where `resilient_async` is, for crates that re-export it | `"::resilient_async"` |
 ///
 /// Every value is checked at compile time: an unknown or repeated argument,
 /// a zero count, a rate outside its range, `threshold` with `failure_rate`,
@@ -208,10 +208,13 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # Sharing
 /// By default one breaker serves every call of the function, from every task
 /// and thread, and every instantiation of a generic function (it lives in a
-/// `static`). It is named after the function: read it with
-/// [`circuit_breaker::get`]`("name")`, which also lets you
+/// `static`, listed when the program is linked). Find it before its first
+/// call with [`circuit_breaker::get`]`("module::function")` (or the bare
+/// function name while no other listed breaker has it), to
 /// [`isolate`], [`reset`], [`force_open`] or [`subscribe`] to it by hand.
-/// `key = expr` breakers are read with [`circuit_breaker::keyed`].
+/// A `name = "ocr"` breaker is found as `"ocr"`, and is never a function's
+/// own breaker, even one of the same name. `key = expr` breakers are read
+/// with [`circuit_breaker::keyed`].
 ///
 /// # The error type
 /// `E` needs `From<resilient_async::CircuitOpen>`. Give it a variant holding the
@@ -231,14 +234,14 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// own figures (calls, failures, slow calls, rejections, transitions) are in
 /// its [`snapshot`].
 ///
-/// [`circuit_breaker::get`]: ../resilient/circuit_breaker/fn.get.html
-/// [`circuit_breaker::keyed`]: ../resilient/circuit_breaker/fn.keyed.html
-/// [`isolate`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.isolate
-/// [`reset`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.reset
-/// [`force_open`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.force_open
-/// [`subscribe`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.subscribe
-/// [`snapshot`]: ../resilient/circuit_breaker/struct.CircuitBreaker.html#method.snapshot
-/// [`metrics`]: ../resilient/metrics/index.html
+/// [`circuit_breaker::get`]: ../resilient_async/circuit_breaker/fn.get.html
+/// [`circuit_breaker::keyed`]: ../resilient_async/circuit_breaker/fn.keyed.html
+/// [`isolate`]: ../resilient_async/circuit_breaker/struct.CircuitBreaker.html#method.isolate
+/// [`reset`]: ../resilient_async/circuit_breaker/struct.CircuitBreaker.html#method.reset
+/// [`force_open`]: ../resilient_async/circuit_breaker/struct.CircuitBreaker.html#method.force_open
+/// [`subscribe`]: ../resilient_async/circuit_breaker/struct.CircuitBreaker.html#method.subscribe
+/// [`snapshot`]: ../resilient_async/circuit_breaker/struct.CircuitBreaker.html#method.snapshot
+/// [`metrics`]: ../resilient_async/metrics/index.html
 #[proc_macro_attribute]
 pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::CircuitBreaker, args.into(), item.into()).into()
@@ -283,10 +286,15 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   next tier (default: all). When every tier fails, the last error is
 ///   returned.
 /// - `name = cost` gives a tier's cost per call served (`cost = 0.03` the
-///   primary's), so [`fallback::get`] reports spending, as the tutorial's
-///   cost table does. Every tier failure is a `tracing` warning.
+///   primary's), and `name(cost = 0.05, accuracy = 0.95)` its share of good
+///   answers too (`accuracy = 0.99` the primary's), so [`fallback::get`]
+///   reports spending and the accuracy to expect, as the tutorial's model
+///   table does. Every tier failure is a `tracing` warning.
+/// - The idempotency key of the call goes on into each tier (and the first
+///   annotated call it makes), so a service sees one request retried, not
+///   a new one.
 ///
-/// [`fallback::get`]: ../resilient/fallback/fn.get.html
+/// [`fallback::get`]: ../resilient_async/fallback/fn.get.html
 #[proc_macro_attribute]
 pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::Fallback, args.into(), item.into()).into()
@@ -332,16 +340,20 @@ pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `diagnoser = path` | an `async fn(&E, &A, &B, ...) -> resilient_async::Heal`: the error, then each argument by reference (after `&self`, in a method, where a bare name is a method of `Self`) | required |
 /// | `max = N` | heal rounds at most | 2 |
 /// | `backoff = "100ms"` | wait before round n: `backoff × 2^n`, or longer if the diagnoser says `Heal::RetryAfter` | `"100ms"` |
-/// | `crate = "path"` | where `resilient` is | `"::resilient_async"` |
+/// | `timeout = "10s"` | a limit on each diagnosis (and on the wait for another call's); the call's `deadline` bounds it too | none |
+/// | `crate = "path"` | where `resilient_async` is | `"::resilient_async"` |
 ///
-/// One remedy runs at a time per function: a call that fails while another
-/// call's remedy runs waits for it, then tries again without diagnosing, so
-/// ten failing callers do not reconnect ten times. Each diagnosis and its
+/// One remedy runs at a time per function: calls that fail while another
+/// call's remedy runs wait for it and share its decision (its
+/// `RetryAfter`, or its `GiveUp`), so ten failing callers reconnect once
+/// and hear the outcome together. A diagnoser that panics, or whose call is
+/// dropped, hands the slot to the next failing call. Each diagnosis and its
 /// decision is a `tracing` event; [`heal::get`] counts heals attempted,
 /// joined, that worked, and given up. Stacked with `#[retry]`, each heal
-/// round runs the whole retry loop again.
+/// round runs the whole retry loop again; the attempt count and the
+/// idempotency key go on across rounds.
 ///
-/// [`heal::get`]: ../resilient/heal/fn.get.html
+/// [`heal::get`]: ../resilient_async/heal/fn.get.html
 #[proc_macro_attribute]
 pub fn self_heal(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::SelfHeal, args.into(), item.into()).into()
@@ -377,7 +389,7 @@ pub fn self_heal(args: TokenStream, item: TokenStream) -> TokenStream {
 /// the same function retries a timed-out attempt: stacked with `#[retry]`,
 /// in either order, the limit applies to each attempt.
 ///
-/// [`TimedOut`]: ../resilient/struct.TimedOut.html
+/// [`TimedOut`]: ../resilient_async/struct.TimedOut.html
 #[proc_macro_attribute]
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::Timeout, args.into(), item.into()).into()
@@ -415,11 +427,54 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert!(!ApiError::Unauthorized.is_transient());
 /// ```
 ///
-/// [`Transient`]: ../resilient/trait.Transient.html
+/// [`Transient`]: ../resilient_async/trait.Transient.html
 #[proc_macro_derive(
     Transient,
     attributes(transient, permanent, delegate, retry_after, resilient)
 )]
 pub fn derive_transient(input: TokenStream) -> TokenStream {
     transient::derive(input.into()).into()
+}
+
+/// Every rule of the specs through the attribute's door: the same words
+/// as the builders and policy files give (`resilient-core`'s
+/// `tests/three_doors.rs` walks the other two).
+#[cfg(test)]
+mod three_doors {
+    use proc_macro2::{Span, TokenStream};
+
+    use crate::args::{self, Errors};
+
+    fn errors_of(capability: &str, settings: &str) -> Vec<String> {
+        let tokens: TokenStream = settings.parse().expect("the case parses as tokens");
+        let list = args::parse_args(tokens).expect("the case parses as arguments");
+        let mut errors = Errors::default();
+        let span = Span::call_site();
+        match capability {
+            "retry" => drop(crate::retry::RetryArgs::parse(&list, span, &mut errors)),
+            "circuit_breaker" => drop(crate::circuit_breaker::BreakerArgs::parse(
+                &list,
+                span,
+                &mut errors,
+            )),
+            "self_heal" => drop(crate::heal::HealArgs::parse(&list, span, &mut errors)),
+            "timeout" => drop(crate::timeout::TimeoutArgs::parse(&list, span, &mut errors)),
+            other => panic!("no attribute for {other}"),
+        }
+        errors.messages()
+    }
+
+    #[test]
+    fn every_rule_at_the_token() {
+        for case in resilient_spec::cases::CASES {
+            let expected = format!("`{}` {}", case.key, case.reason);
+            let errors = errors_of(case.capability, case.settings);
+            assert!(
+                errors.contains(&expected),
+                "#[{}({})]: expected {expected:?} among {errors:#?}",
+                case.capability,
+                case.settings
+            );
+        }
+    }
 }

@@ -1,15 +1,16 @@
 //! `#[retry(...)]`: its arguments, read by the keys and rules of the spec.
 
 use proc_macro2::{Span, TokenStream};
-use resilient_spec::retry::{self as spec, Jitter, Schedule, Settings};
+use resilient_spec::retry::{self as spec, Settings};
 use syn::Path;
 
-use crate::args::{self, Arg, Errors, Setters};
+use crate::args::{self, Arg, Errors, Spans};
 
 /// The checked arguments of one `#[retry]`.
 #[derive(Default)]
 pub(crate) struct RetryArgs {
     pub(crate) settings: Settings,
+    written: Spans,
     pub(crate) retry_if: Option<Path>,
     pub(crate) retry_on: Option<Path>,
     /// `policy = "ocr"`: the settings come from the loaded policy file.
@@ -48,6 +49,7 @@ impl RetryArgs {
             errors.add_at(key, "`retry_on` is not available in this version");
         }
         out.settings = settings;
+        out.written = spans;
         (out.retry_if, out.retry_on, out.policy, out.krate) =
             (code.retry_if, code.retry_on, code.policy, code.krate);
         out
@@ -61,35 +63,7 @@ impl RetryArgs {
 
     /// The policy, as a constant: only the settings given.
     pub(crate) fn config(&self, rt: &TokenStream) -> TokenStream {
-        let s = &self.settings;
-        let mut set = Setters::new(rt);
-        set.int(&spec::MAX, s.max);
-        set.int(&spec::ATTEMPTS, s.attempts);
-        set.duration(&spec::BACKOFF, s.backoff);
-        set.set(
-            &spec::SCHEDULE,
-            s.schedule.map(|v| match v {
-                Schedule::Exponential => quote::quote!(#rt::Schedule::Exponential),
-                Schedule::Linear => quote::quote!(#rt::Schedule::Linear),
-                Schedule::Constant => quote::quote!(#rt::Schedule::Constant),
-            }),
-        );
-        set.float(&spec::FACTOR, s.factor);
-        set.duration(&spec::MAX_DELAY, s.max_delay);
-        set.set(
-            &spec::JITTER,
-            s.jitter.map(|v| match v {
-                Jitter::None => quote::quote!(#rt::Jitter::None),
-                Jitter::Full => quote::quote!(#rt::Jitter::Full),
-                Jitter::Equal => quote::quote!(#rt::Jitter::Equal),
-                Jitter::Decorrelated => quote::quote!(#rt::Jitter::Decorrelated),
-                Jitter::Additive => quote::quote!(#rt::Jitter::Additive),
-            }),
-        );
-        set.duration(&spec::TIMEOUT, s.timeout);
-        set.float(&spec::TIMEOUT_FACTOR, s.timeout_factor);
-        set.duration(&spec::DEADLINE, s.deadline);
-        set.finish("RetryConfig")
+        self.written.policy(rt, "retry", "RetryConfig")
     }
 }
 

@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use crate::rule::{self, nanos, Reason, Report, Violation};
+use crate::rule::{self, count, nanos, too_large, Reason, Report, Violation};
 use crate::{Key, Kind, Value, Written, WrongKind};
 
 /// What the failure rate of a rate-based breaker is measured over.
@@ -240,29 +240,43 @@ impl Settings {
         written: Written::NONE,
     };
 
-    /// Records `value` for `key`.
+    /// Records `value` for `key`: what every front end calls, the
+    /// attribute's expansion in a `const`.
     ///
     /// # Errors
     /// [`WrongKind`] for a value not of the key's kind; a count too large
     /// for its key is a violation of its own, returned as `Ok(Some(..))`.
-    pub fn set(&mut self, key: &'static Key, value: Value) -> Result<Option<Violation>, WrongKind> {
+    pub const fn set(
+        &mut self,
+        key: &'static Key,
+        value: Value,
+    ) -> Result<Option<Violation>, WrongKind> {
         self.written.mark(key);
-        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        if let Value::Count(n) = value {
+            if count(key, n).is_none() {
+                self.written.refuse(key);
+                return Ok(Some(too_large(key)));
+            }
+        }
+        let n = match value {
+            Value::Count(n) if n <= u32::MAX as u64 => n as u32,
+            _ => 0,
+        };
         match (key.id, value) {
-            (0, Value::Count(n)) => self.threshold = Some(count(n)),
+            (0, Value::Count(_)) => self.threshold = Some(n),
             (1, Value::Duration(d)) => self.cooldown = Some(d),
-            (2, Value::Count(n)) => self.half_open = Some(count(n)),
-            (3, Value::Count(n)) => self.close_after = Some(count(n)),
+            (2, Value::Count(_)) => self.half_open = Some(n),
+            (3, Value::Count(_)) => self.close_after = Some(n),
             (4, Value::Number(x)) => self.failure_rate = Some(x),
-            (5, Value::Count(n)) => self.window = Some(Window::Calls(count(n))),
+            (5, Value::Count(_)) => self.window = Some(Window::Calls(n)),
             (5, Value::Duration(d)) => self.window = Some(Window::Time(d)),
-            (6, Value::Count(n)) => self.min_calls = Some(count(n)),
+            (6, Value::Count(_)) => self.min_calls = Some(n),
             (7, Value::Duration(d)) => self.slow_call = Some(d),
             (8, Value::Number(x)) => self.slow_rate = Some(x),
             (9, Value::Duration(d)) => self.max_cooldown = Some(d),
             (10, Value::Number(x)) => self.cooldown_jitter = Some(x),
             (12, Value::Text { blank }) => self.blank_name = blank,
-            (14, Value::Count(n)) => self.max_keys = Some(count(n)),
+            (14, Value::Count(_)) => self.max_keys = Some(n),
             (11 | 13 | 15, Value::Code | Value::Text { .. }) => {}
             _ => return Err(WrongKind(key.name)),
         }

@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::rule::{self, Report};
+use crate::rule::{self, count, too_large, Report, Violation};
 use crate::{Key, Kind, Value, Written, WrongKind};
 
 /// `diagnoser = path`: the async fn that looks at the error.
@@ -76,20 +76,32 @@ impl Settings {
         written: Written::NONE,
     };
 
-    /// Records `value` for `key`.
+    /// Records `value` for `key`: what every front end calls, the
+    /// attribute's expansion in a `const`.
     ///
     /// # Errors
-    /// [`WrongKind`] for a value not of the key's kind.
-    pub fn set(&mut self, key: &'static Key, value: Value) -> Result<(), WrongKind> {
+    /// [`WrongKind`] for a value not of the key's kind; a count too large
+    /// for its key is a violation of its own, returned as `Ok(Some(..))`.
+    pub const fn set(
+        &mut self,
+        key: &'static Key,
+        value: Value,
+    ) -> Result<Option<Violation>, WrongKind> {
         self.written.mark(key);
         match (key.id, value) {
-            (1, Value::Count(n)) => self.max = Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            (1, Value::Count(n)) => match count(key, n) {
+                Some(n) => self.max = Some(n),
+                None => {
+                    self.written.refuse(key);
+                    return Ok(Some(too_large(key)));
+                }
+            },
             (2, Value::Duration(d)) => self.backoff = Some(d),
             (3, Value::Duration(d)) => self.timeout = Some(d),
             (0 | 4, Value::Code | Value::Text { .. }) => {}
             _ => return Err(WrongKind(key.name)),
         }
-        Ok(())
+        Ok(None)
     }
 
     /// The policy with every default applied.

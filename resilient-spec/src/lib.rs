@@ -20,6 +20,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+#[doc(hidden)]
+pub mod cases;
 pub mod circuit_breaker;
 pub mod fallback;
 pub mod heal;

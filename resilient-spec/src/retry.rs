@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use crate::rule::{self, nanos, Reason, Report, Violation};
+use crate::rule::{self, count, nanos, too_large, Reason, Report, Violation};
 use crate::{Key, Kind, Value, Written, WrongKind};
 
 /// How the delay grows from one retry to the next.
@@ -290,23 +290,24 @@ impl Settings {
         written: Written::NONE,
     };
 
-    /// Records `value` for `key`.
+    /// Records `value` for `key`: what every front end calls, the
+    /// attribute's expansion in a `const`.
     ///
     /// # Errors
     /// [`WrongKind`] when the value is not of the key's kind (a front end's
     /// mistake); a count too large for its key is a violation of its own,
     /// returned as `Ok(Some(..))`.
-    pub fn set(&mut self, key: &'static Key, value: Value) -> Result<Option<Violation>, WrongKind> {
+    pub const fn set(
+        &mut self,
+        key: &'static Key,
+        value: Value,
+    ) -> Result<Option<Violation>, WrongKind> {
         self.written.mark(key);
-        let wrong = WrongKind(key.name);
         match (key.id, value) {
             (0 | 1, Value::Count(n)) => {
-                let Ok(n) = u32::try_from(n) else {
+                let Some(n) = count(key, n) else {
                     self.written.refuse(key);
-                    return Ok(Some(Violation {
-                        key,
-                        reason: Reason::TooLarge(u32::MAX as u64),
-                    }));
+                    return Ok(Some(too_large(key)));
                 };
                 if key.id == 0 {
                     self.max = Some(n);
@@ -337,7 +338,7 @@ impl Settings {
             (8, Value::Number(x)) => self.timeout_factor = Some(x),
             (9, Value::Duration(d)) => self.deadline = Some(d),
             (10 | 11 | 13, Value::Code | Value::Text { .. }) | (12, Value::Text { .. }) => {}
-            _ => return Err(wrong),
+            _ => return Err(WrongKind(key.name)),
         }
         Ok(None)
     }

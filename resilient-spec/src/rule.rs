@@ -386,3 +386,20 @@ pub(crate) const fn needs(
 pub(crate) const fn nanos(d: Duration) -> u128 {
     d.as_nanos()
 }
+
+/// A count as the `u32` its key holds, or `None` when it is larger.
+pub(crate) const fn count(_key: &Key, n: u64) -> Option<u32> {
+    if n > u32::MAX as u64 {
+        None
+    } else {
+        Some(n as u32)
+    }
+}
+
+/// A count larger than its key holds.
+pub(crate) const fn too_large(key: &'static Key) -> Violation {
+    Violation {
+        key,
+        reason: Reason::TooLarge(u32::MAX as u64),
+    }
+}
