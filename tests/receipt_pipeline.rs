@@ -48,15 +48,21 @@ async fn every_receipt_is_accounted_for_and_charged_at_most_once() {
     let failed: HashSet<u32> = report.failed.iter().map(|(r, _)| r.id).collect();
     assert_eq!(failed, corrupt);
 
-    // The server charged each receipt that was read exactly once, and no
-    // other; late retries were answered without a second charge.
+    // Each receipt reached the server with one idempotency key, across
+    // every retry, heal round and tier; the server charged each receipt
+    // that was read exactly once, and no other; late retries were answered
+    // without a second charge.
     report.server.ledger(|l| {
+        for (id, keys) in &l.keys {
+            assert_eq!(keys.len(), 1, "receipt {id} was sent with {keys:?}");
+        }
         assert!(
             l.charges.values().all(|n| *n == 1),
             "a key was charged twice"
         );
-        let charged: HashSet<&String> = l.charges.keys().collect();
-        let read: HashSet<&String> = report.read.iter().map(|(r, _)| &r.key).collect();
+        let key_of = |id: &u32| l.keys[id].iter().next().unwrap().clone();
+        let charged: HashSet<String> = l.charges.keys().cloned().collect();
+        let read: HashSet<String> = report.read.iter().map(|(r, _)| key_of(&r.id)).collect();
         assert_eq!(charged, read);
         // Every tier the client says served a call answered it on the
         // server: served calls never exceed the server's `200`s.

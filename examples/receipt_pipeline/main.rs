@@ -92,7 +92,10 @@ async fn main() {
         m.retry_rate()
     );
     println!("  timeouts        {:>5}", m.timeouts);
-    println!("\n  vision breaker: opened {} times, {} calls refused; transitions from the first finished receipt on:", b.opened, b.rejections);
+    println!(
+        "\n  vision breaker: opened {} times, {} calls refused; every transition:",
+        b.opened, b.rejections
+    );
     for (at, t) in &report.transitions {
         println!("    {:>6} ms  {t}", at.as_millis());
     }

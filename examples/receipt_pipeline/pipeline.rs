@@ -44,12 +44,16 @@ pub struct Ledger {
     /// Charges per idempotency key: a receipt is charged once, however
     /// often it is sent.
     pub charges: HashMap<String, u32>,
+    /// The idempotency keys each receipt was sent with, over every
+    /// endpoint, retry, heal round and tier: one, if the client keeps its
+    /// key across them.
+    pub keys: HashMap<u32, HashSet<String>>,
     /// Requests answered from a charge already made (a retry of a call that
     /// succeeded but whose answer came too late).
     pub replays: u64,
     preprocessed: HashSet<u32>,
     answers: HashMap<String, String>,
-    attempts: HashMap<(String, String), u32>,
+    attempts: HashMap<(String, u32), u32>,
 }
 
 struct Service {
@@ -114,10 +118,10 @@ async fn handle(
     let attempt = {
         let mut l = s.ledger.lock().unwrap();
         *l.requests.entry(endpoint.clone()).or_default() += 1;
-        let n = l
-            .attempts
-            .entry((endpoint.clone(), key.clone()))
-            .or_default();
+        if endpoint != "preprocess" {
+            l.keys.entry(id).or_default().insert(key.clone());
+        }
+        let n = l.attempts.entry((endpoint.clone(), id)).or_default();
         *n += 1;
         *n
     };
@@ -129,7 +133,7 @@ async fn handle(
     if quality == "corrupt" {
         return (StatusCode::BAD_REQUEST, "unreadable receipt").into_response();
     }
-    let r = roll(s.seed, &endpoint, &key, attempt);
+    let r = roll(s.seed, &endpoint, &id.to_string(), attempt);
     let fr = s.failure_rate;
     let elapsed = s.start.elapsed();
     let slow = match endpoint.as_str() {
@@ -209,8 +213,6 @@ pub enum Quality {
 #[derive(Debug, Clone)]
 pub struct Receipt {
     pub id: u32,
-    /// Sent with every request for this receipt, by every tier.
-    pub key: String,
     pub quality: Quality,
 }
 
@@ -297,10 +299,15 @@ impl Client {
             Quality::Poor => "poor",
             Quality::Corrupt => "corrupt",
         };
+        // The call's key: the same on every retry, heal round and tier of
+        // one receipt, so the server charges it once.
+        let key = resilient_async::attempt()
+            .map(|a| a.idempotency_key().to_string())
+            .unwrap_or_default();
         let response = self
             .http
             .post(format!("{}/{endpoint}", self.base))
-            .header("idempotency-key", &receipt.key)
+            .header("idempotency-key", key)
             .header("x-receipt", receipt.id.to_string())
             .header("x-quality", quality)
             .send()
@@ -395,11 +402,7 @@ pub fn receipts(config: &Config) -> Vec<Receipt> {
             } else {
                 Quality::Good
             };
-            Receipt {
-                id,
-                key: format!("{:x}-{id}", config.seed),
-                quality,
-            }
+            Receipt { id, quality }
         })
         .collect()
 }
@@ -410,26 +413,19 @@ pub async fn run(config: &Config, progress: impl FnMut(Progress)) -> Report {
     let client = Client::new(server.addr);
     let receipts = receipts(config);
     let start = Instant::now();
+    // The breaker is listed before its first call: watch it from the start.
     let transitions = Arc::new(Mutex::new(Vec::new()));
-    let watch = transitions.clone();
-    let mut watching = false;
-    let mut progress = progress;
+    let log = transitions.clone();
+    resilient_async::circuit_breaker::get("vision")
+        .expect("listed when the program is linked")
+        .subscribe(move |t| {
+            log.lock()
+                .unwrap()
+                .push((start.elapsed(), format!("{:?} -> {:?}", t.from, t.to)))
+        });
     let outcomes = Batch::new(receipts)
         .concurrency(config.concurrency)
-        .on_progress(move |p: Progress| {
-            if !watching {
-                if let Some(b) = resilient_async::circuit_breaker::get("vision") {
-                    let log = watch.clone();
-                    b.subscribe(move |t| {
-                        log.lock()
-                            .unwrap()
-                            .push((start.elapsed(), format!("{:?} -> {:?}", t.from, t.to)))
-                    });
-                    watching = true;
-                }
-            }
-            progress(p)
-        })
+        .on_progress(progress)
         .run(async |r: &Receipt| vision(&client, r).await)
         .await;
     let (read, failed) = outcomes.into_parts();

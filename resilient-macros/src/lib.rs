@@ -477,4 +477,52 @@ mod three_doors {
             );
         }
     }
+
+    /// Every key with every extreme literal: an error or a value, never a
+    /// panic (the expansion would be a crash of the compiler).
+    #[test]
+    fn extreme_literals_never_panic() {
+        let literals = [
+            "0",
+            "1",
+            "-1",
+            "4294967295",
+            "4294967296",
+            "18446744073709551615",
+            "99999999999999999999999",
+            "1e300",
+            "1e-300",
+            "-0.0",
+            "0.5",
+            "-1e300",
+            "\"0s\"",
+            "\"1ns\"",
+            "\"18446744073709551615s\"",
+            "\"99999999999999999999h\"",
+            "\"\"",
+            "\" \"",
+            "\"abc\"",
+            "\"1x\"",
+            "true",
+            "path::to::f",
+            "(1, 2)",
+            "-\"1s\"",
+        ];
+        for (capability, keys) in [
+            ("retry", resilient_spec::retry::KEYS),
+            ("circuit_breaker", resilient_spec::circuit_breaker::KEYS),
+            ("self_heal", resilient_spec::heal::KEYS),
+            ("timeout", resilient_spec::timeout::KEYS),
+        ] {
+            for key in keys {
+                for literal in literals {
+                    let _ = errors_of(capability, &format!("{} = {literal}", key.name));
+                    let _ = errors_of(capability, key.name);
+                }
+            }
+        }
+        for literal in literals {
+            let _ = errors_of("timeout", literal);
+        }
+    }
 }
