@@ -46,9 +46,13 @@ impl fmt::Display for IdempotencyKey {
     }
 }
 
-/// Never 0, which marks a key not drawn yet.
-fn draw() -> u128 {
-    rand::random::<u128>().max(1)
+/// Its first half is never 0, which marks a key not drawn yet.
+fn draw() -> [u64; 2] {
+    [rand::random::<u64>() | 1, rand::random::<u64>()]
+}
+
+fn key_of(halves: [u64; 2]) -> IdempotencyKey {
+    IdempotencyKey(u128::from(halves[0]) << 64 | u128::from(halves[1]))
 }
 
 /// The attempt a call is in, as seen from inside its body.
@@ -106,16 +110,17 @@ impl Attempt {
 pub(crate) struct Slot {
     /// 0 outside any attempt.
     number: u32,
-    /// 0 until drawn.
-    key: u128,
     /// Set while a fallback tier runs: the next call made takes this key.
     inherit: bool,
+    /// Its first half is 0 until drawn: two halves, so that the slot stays
+    /// small and 8-aligned for its copy in and out on every poll.
+    key: [u64; 2],
 }
 
 const NONE: Slot = Slot {
     number: 0,
-    key: 0,
     inherit: false,
+    key: [0, 0],
 };
 
 thread_local! {
@@ -133,14 +138,14 @@ pub fn attempt() -> Option<Attempt> {
         if slot.number == 0 {
             return None;
         }
-        if slot.key == 0 {
+        if slot.key[0] == 0 {
             // Drawn on first read; the scope writes it back to the call.
             slot.key = draw();
             c.set(slot);
         }
         Some(Attempt {
             number: slot.number,
-            key: IdempotencyKey(slot.key),
+            key: key_of(slot.key),
         })
     })
 }
@@ -160,18 +165,17 @@ pub struct Call<'m> {
 }
 
 impl<'m> Call<'m> {
-    /// A call counted in `metrics`. Made inside a fallback tier's scope, it
-    /// continues that call's idempotency key.
+    /// A call counted in `metrics`. Run inside a fallback tier's scope, it
+    /// continues that call's idempotency key (taken when its first attempt
+    /// is polled).
     #[inline]
-    pub fn new(metrics: &'m Metrics) -> Self {
-        let current = CURRENT.with(Cell::get);
-        let key = if current.inherit { current.key } else { 0 };
+    pub const fn new(metrics: &'m Metrics) -> Self {
         Call {
             metrics,
             slot: Slot {
                 number: 1,
-                key,
                 inherit: false,
+                key: [0, 0],
             },
             deadline: None,
             ran: false,
@@ -197,6 +201,7 @@ impl<'m> Call<'m> {
     /// Sets the call's deadline `budget` from now, unless one is set
     /// already (a heal round starts its retries again, not its budget). A
     /// budget too long to represent is no deadline.
+    #[inline]
     pub(crate) fn start_budget(&mut self, budget: Option<std::time::Duration>) {
         if let (None, Some(b)) = (self.deadline, budget) {
             self.deadline = Instant::now().checked_add(b);
@@ -219,7 +224,7 @@ impl<'m> Call<'m> {
     /// Runs a fallback tier: the first call it makes continues this call's
     /// idempotency key.
     pub fn tier<F: Future>(&mut self, tier: F) -> Scoped<'_, F> {
-        if self.slot.key == 0 {
+        if self.slot.key[0] == 0 {
             self.slot.key = draw();
         }
         self.slot.inherit = true;
@@ -227,7 +232,7 @@ impl<'m> Call<'m> {
     }
 
     /// Counts the call's outcome.
-    #[inline]
+    #[inline(always)]
     pub fn finish<T, E>(self, out: &Result<T, E>) {
         match out {
             Ok(_) => self.metrics.succeeded(),
@@ -273,6 +278,12 @@ impl<F: Future> Future for Scoped<'_, F> {
             }
         }
         let outer = CURRENT.with(|c| c.replace(**this.slot));
+        if outer.inherit && this.slot.key[0] == 0 {
+            // The first attempt of a call a fallback tier makes: it goes on
+            // with the outer call's key.
+            this.slot.key = outer.key;
+            CURRENT.with(|c| c.set(**this.slot));
+        }
         let _restore = Restore {
             slot: this.slot,
             outer,

@@ -158,7 +158,11 @@ impl<'a> Expansion<'a> {
                 rebinds = &[];
                 value
             }
-            None => quote!(#call.scope(#future).await),
+            // Run again by a heal round or a tier: each run in the call's
+            // attempt, for its number and key.
+            None if layers.reruns().is_some() => quote!(#call.scope(#future).await),
+            // Run once: no attempt to tell of, and no swap on each poll.
+            None => quote!(#future.await),
         };
         if let Some(h) = &layers.heal {
             value = self.heal(h, value, rebinds);

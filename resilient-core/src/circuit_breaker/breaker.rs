@@ -289,7 +289,7 @@ impl CircuitBreaker {
     /// Reports an admitted call's outcome. A success while closed, with
     /// nothing to measure, is inlined: a load, and a count in this thread's
     /// slot.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn settle(&self, ticket: Ticket, failed: bool) {
         let r = &self.policy.resolved;
         if let (false, Admit::Call { epoch }, None, Some(_)) =
