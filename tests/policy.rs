@@ -1,5 +1,6 @@
 //! Named policies: a TOML file checked at load time, `#[retry(policy)]`
 //! following the file, and the executor running tools by name.
+#![cfg(feature = "policy-files")]
 
 mod common;
 

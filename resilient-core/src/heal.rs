@@ -90,6 +90,7 @@ impl HealConfig {
         }
     }
 
+    #[cfg(feature = "policy-files")]
     pub(crate) const fn from_settings(settings: Settings) -> Self {
         HealConfig { settings }
     }
@@ -214,6 +215,16 @@ impl Listed for Healer {
 }
 
 impl Healer {
+    #[cfg(feature = "metrics")]
+    #[cold]
+    fn export(&self, event: &'static str) {
+        let function = match self.module {
+            "" => self.name.to_string(),
+            module => format!("{module}::{}", self.name),
+        };
+        crate::export::heal(function, event);
+    }
+
     /// The healer called `name`, with `policy`.
     pub const fn new(name: &'static str, policy: HealPolicy) -> Self {
         Healer::of_function(name, "", policy)
@@ -320,6 +331,7 @@ impl<'h> Healing<'h> {
     /// Starts healing one call with `healer`.
     #[inline]
     pub fn new(healer: &'h Healer) -> Self {
+        crate::timer::check(healer.name);
         Healing {
             healer,
             round: 0,
@@ -355,6 +367,8 @@ impl<'h> Healing<'h> {
     fn healed(&self) {
         let h = self.healer;
         h.healed.fetch_add(1, Relaxed);
+        #[cfg(feature = "metrics")]
+        h.export("healed");
         tracing::info!(target: "resilient", function = h.name, rounds = self.round, "healed");
     }
 
@@ -362,6 +376,8 @@ impl<'h> Healing<'h> {
     fn spent(&self, error: &dyn Display) {
         let h = self.healer;
         h.gave_up.fetch_add(1, Relaxed);
+        #[cfg(feature = "metrics")]
+        h.export("gave_up");
         tracing::warn!(target: "resilient", function = h.name, rounds = self.round, error = %error, "self-healing gave up: no rounds left");
     }
 
@@ -394,6 +410,8 @@ impl<'h> Healing<'h> {
             let decision = match self.role() {
                 Role::Overtaken => {
                     h.joined.fetch_add(1, Relaxed);
+                    #[cfg(feature = "metrics")]
+                    h.export("joined");
                     tracing::debug!(target: "resilient", function = h.name, "a remedy ran meanwhile; trying again");
                     Heal::Retry
                 }
@@ -402,6 +420,8 @@ impl<'h> Healing<'h> {
                     match wait(h, run, limit).await {
                         Some(Shared::Decided(d)) => {
                             h.joined.fetch_add(1, Relaxed);
+                            #[cfg(feature = "metrics")]
+                            h.export("joined");
                             tracing::debug!(target: "resilient", function = h.name, decision = ?d, "shared another call's remedy");
                             break d;
                         }
@@ -428,6 +448,8 @@ impl<'h> Healing<'h> {
                 Some(_) => self.round += 1,
                 None => {
                     h.gave_up.fetch_add(1, Relaxed);
+                    #[cfg(feature = "metrics")]
+                    h.export("gave_up");
                     tracing::warn!(target: "resilient", function = h.name, round = self.round, ?decision, "self-healing gave up");
                 }
             }
@@ -472,13 +494,15 @@ where
 {
     let leading = Leading { healer: h, run };
     h.diagnosed.fetch_add(1, Relaxed);
+    #[cfg(feature = "metrics")]
+    h.export("diagnosed");
     tracing::info!(target: "resilient", function = h.name, "diagnosing");
     let diagnosis = diagnose();
     let decision = match limit {
         None => diagnosis.await,
-        Some(at) => match tokio::time::timeout_at(at, diagnosis).await {
-            Ok(d) => d,
-            Err(_) => {
+        Some(at) => match crate::timer::timeout_at(at, diagnosis).await {
+            Some(d) => d,
+            None => {
                 tracing::warn!(target: "resilient", function = h.name, "diagnosis ran out of time");
                 Heal::GiveUp
             }
@@ -512,7 +536,7 @@ async fn wait(h: &Healer, run: u64, limit: Option<Instant>) -> Option<Shared> {
     };
     match limit {
         None => Some(waiting.await),
-        Some(at) => tokio::time::timeout_at(at, waiting).await.ok(),
+        Some(at) => crate::timer::timeout_at(at, waiting).await,
     }
 }
 

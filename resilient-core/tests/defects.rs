@@ -477,6 +477,11 @@ fn the_largest_retry_counts_are_accepted_naming_the_right_key_otherwise() {
             .max_retries(),
         u32::MAX
     );
+}
+
+#[cfg(feature = "policy-files")]
+#[test]
+fn the_file_takes_the_largest_retry_count_and_names_the_key_beyond() {
     let p = resilient_core::policy::Policies::from_toml("[p.retry]\nmax = 4294967295\n").unwrap();
     assert_eq!(p.get("p").unwrap().retry.unwrap().max_retries(), u32::MAX);
     let e =
@@ -492,14 +497,21 @@ fn the_largest_retry_counts_are_accepted_naming_the_right_key_otherwise() {
 #[tokio::test(start_paused = true)]
 async fn executors_leave_nothing_behind() {
     use resilient_core::executor::Executor;
-    use resilient_core::policy::Policies;
+    use resilient_core::policy::{Policies, Policy};
     static BUILT: AtomicU32 = AtomicU32::new(0);
     for i in 0..50 {
         let mut tools: Executor<u32, u32, E> = Executor::new();
         tools.register(format!("tool_{i}"), |n| async move { Ok(n) });
-        tools.set_policies(
-            Policies::from_toml(&format!("[tool_{i}.circuit_breaker]\nthreshold = 2\n")).unwrap(),
+        let breaker = BreakerConfig::new().threshold(2).build().unwrap();
+        let mut policies = Policies::new();
+        policies.insert(
+            format!("tool_{i}"),
+            Policy {
+                circuit_breaker: Some(breaker),
+                ..Policy::default()
+            },
         );
+        tools.set_policies(policies);
         assert_eq!(tools.run(&format!("tool_{i}"), 7).await.unwrap(), 7);
         assert!(resilient_core::circuit_breaker::get(&format!("tool_{i}")).is_some());
         assert!(resilient_core::metrics::get(&format!("tool_{i}")).is_some());

@@ -74,6 +74,7 @@ impl BreakerConfig {
         }
     }
 
+    #[cfg(feature = "policy-files")]
     pub(crate) const fn from_settings(settings: Settings) -> Self {
         BreakerConfig { settings }
     }

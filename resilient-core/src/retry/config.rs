@@ -67,6 +67,7 @@ impl RetryConfig {
         }
     }
 
+    #[cfg(feature = "policy-files")]
     pub(crate) const fn from_settings(settings: Settings) -> Self {
         RetryConfig { settings }
     }
