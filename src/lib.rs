@@ -46,8 +46,9 @@
 //!   and tries again.
 //! - [`batch`]: a list of inputs through an async function with bounded
 //!   concurrency, keeping what succeeded and what failed.
-//! - [`policy`] and [`executor`]: recovery settings loaded from a TOML file,
-//!   and tools run by name with them.
+//! - [`policy`] and [`executor`]: recovery settings built in code or loaded
+//!   from a TOML file (feature `policy-files`), and tools run by name with
+//!   them.
 //! - [`Transient`]: says which errors are worth retrying; derive it.
 //! - [`metrics`]: calls, successes, attempts and retries per function.
 //! - [`registry`]: every annotated function's figures, breaker, chain and
@@ -57,6 +58,14 @@
 //!   [`circuit_breaker::get`], [`fallback::get`], [`heal::get`].
 //! - [`RetryPolicy`] and [`CircuitBreaker`]: the same engines without the
 //!   attributes.
+//! - [`timer`]: the timer the engines wait with (Tokio's, or another
+//!   executor's).
+//! - `tower` (feature `tower`): the same engines as tower `Layer`s.
+//! - `http` (feature `reqwest`): an error type for reqwest calls under
+//!   every attribute, `Retry-After`, and a reqwest-middleware middleware.
+//! - Feature `anyhow`: `anyhow::Error` is [`Transient`]; feature `metrics`:
+//!   every figure through the `metrics` facade, and a `tracing` span per
+//!   call.
 //!
 //! # One composition order
 //!
@@ -86,12 +95,22 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+#[doc(inline)]
+pub use resilient_core::http;
+#[doc(inline)]
+pub use resilient_core::timer;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+#[doc(inline)]
+pub use resilient_core::tower;
 #[doc(inline)]
 pub use resilient_core::{
-    attempt, seed_jitter, Attempt, Batch, BreakerConfig, BreakerPolicy, ByTransient,
-    CircuitBreaker, CircuitOpen, Classify, ConfigError, Handle, Heal, HealConfig, HealPolicy,
-    IdempotencyKey, ItemError, Jitter, Name, RetryConfig, RetryIf, RetryPolicy, Schedule, TimedOut,
-    Transient, Verdict,
+    attempt, seed_jitter, AcceptAll, Attempt, Batch, BreakerConfig, BreakerPolicy, ByTransient,
+    CircuitBreaker, CircuitOpen, Classify, ClassifyResult, ConfigError, Handle, Heal, HealConfig,
+    HealPolicy, IdempotencyKey, ItemError, Jitter, Name, ResultVerdict, RetryConfig, RetryIf,
+    RetryOn, RetryPolicy, Schedule, TimedOut, Transient, Verdict, WithHints,
 };
 #[doc(inline)]
 pub use resilient_core::{
@@ -103,3 +122,17 @@ pub use resilient_macros::{circuit_breaker, fallback, retry, self_heal, timeout,
 /// What the attributes' expansions call; not a public API.
 #[doc(hidden)]
 pub use resilient_core::private as __private;
+
+/// The README's examples, compiled and run as doctests, so that an example
+/// and the figures it asserts cannot drift from the code. They use every
+/// feature, as the README's test command does.
+#[cfg(all(
+    doctest,
+    feature = "anyhow",
+    feature = "reqwest",
+    feature = "tower",
+    feature = "metrics",
+    feature = "policy-files"
+))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

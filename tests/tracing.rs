@@ -73,7 +73,8 @@ fn events_name_the_function_the_delay_and_the_error() {
     let find = |needles: &[&str]| lines.iter().any(|l| needles.iter().all(|n| l.contains(n)));
     assert!(
         find(&[
-            "TRACE resilient: attempt",
+            "TRACE ",
+            "resilient: attempt",
             "function=\"traced_ocr\"",
             "attempt=1"
         ]),
@@ -81,7 +82,8 @@ fn events_name_the_function_the_delay_and_the_error() {
     );
     assert!(
         find(&[
-            "INFO resilient: retrying",
+            "INFO ",
+            "resilient: retrying",
             "function=\"traced_ocr\"",
             "delay=250ms",
             "error=503 on attempt 1"
@@ -98,7 +100,8 @@ fn events_name_the_function_the_delay_and_the_error() {
     );
     assert!(
         find(&[
-            "WARN resilient: giving up",
+            "WARN ",
+            "resilient: giving up",
             "function=\"traced_login\"",
             "reason=\"permanent error\"",
             "error=401"
@@ -107,7 +110,8 @@ fn events_name_the_function_the_delay_and_the_error() {
     );
     assert!(
         find(&[
-            "WARN resilient: circuit opened",
+            "WARN ",
+            "resilient: circuit opened",
             "breaker=\"traced_vision\"",
             "from=\"closed\"",
             "cooldown=Some(5s)"
@@ -116,21 +120,24 @@ fn events_name_the_function_the_delay_and_the_error() {
     );
     assert!(
         find(&[
-            "TRACE resilient: call rejected",
+            "TRACE ",
+            "resilient: call rejected",
             "breaker=\"traced_vision\""
         ]),
         "{text}"
     );
     assert!(
         find(&[
-            "INFO resilient: circuit half-open",
+            "INFO ",
+            "resilient: circuit half-open",
             "breaker=\"traced_vision\""
         ]),
         "{text}"
     );
     assert!(
         find(&[
-            "INFO resilient: circuit closed",
+            "INFO ",
+            "resilient: circuit closed",
             "breaker=\"traced_vision\"",
             "from=\"half_open\""
         ]),

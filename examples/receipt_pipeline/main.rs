@@ -5,8 +5,8 @@
 //! carries an idempotency key, so none is charged twice.
 //!
 //! ```text
-//! cargo run --example receipt_pipeline
-//! cargo run --example receipt_pipeline -- --receipts 500 --seed 3 --failure-rate 0.4 --verbose
+//! cargo run --all-features --example receipt_pipeline
+//! cargo run --all-features --example receipt_pipeline -- --receipts 500 --seed 3 --failure-rate 0.4 --verbose
 //! ```
 
 mod pipeline;
@@ -92,6 +92,12 @@ async fn main() {
         m.retry_rate()
     );
     println!("  timeouts        {:>5}", m.timeouts);
+    if let Some(l) = m.latency {
+        println!(
+            "  vision latency  p50 {:.0?}, p90 {:.0?}, p99 {:.0?}, max {:.0?} (whole calls: retries, heals and tiers)",
+            l.p50, l.p90, l.p99, l.max
+        );
+    }
     println!(
         "\n  vision breaker: opened {} times, {} calls refused; every transition:",
         b.opened, b.rejections
@@ -133,5 +139,17 @@ async fn main() {
     println!("\n  server: {charged} receipts charged, {twice} charged twice, {replays} late retries answered without a second charge");
     for (receipt, reason) in &report.failed {
         println!("  receipt {:>4} failed: {reason}", receipt.id);
+    }
+
+    // What Prometheus would scrape from this process.
+    let url = format!("http://{}/metrics", report.metrics);
+    let scrape = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    println!("\n  {url} (a few of its lines):");
+    for line in scrape.lines().filter(|l| {
+        l.starts_with("resilient_calls_total")
+            || l.starts_with("resilient_breaker_state")
+            || l.starts_with("resilient_tier_calls_total{function=\"receipt_pipeline::pipeline::vision\",tier=\"local_ocr\"")
+    }) {
+        println!("    {line}");
     }
 }

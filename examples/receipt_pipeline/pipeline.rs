@@ -12,11 +12,14 @@ use std::time::{Duration, SystemTime};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use resilient_async::batch::{Batch, Progress};
+use resilient_async::http::{self, Middleware};
 use resilient_async::{
-    circuit_breaker, fallback, retry, self_heal, timeout, CircuitOpen, Heal, TimedOut, Transient,
+    circuit_breaker, fallback, retry, self_heal, timeout, CircuitOpen, Heal, RetryConfig, TimedOut,
+    Transient,
 };
 use tokio::time::Instant;
 
@@ -269,36 +272,43 @@ impl From<CircuitOpen> for OcrError {
     }
 }
 
-/// `Retry-After`: seconds, or an HTTP date.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    match value.trim().parse::<u64>() {
-        Ok(secs) => Some(Duration::from_secs(secs)),
-        Err(_) => {
-            let at = httpdate::parse_http_date(value).ok()?;
-            Some(at.duration_since(SystemTime::now()).unwrap_or_default())
-        }
-    }
-}
-
 pub struct Client {
     http: reqwest::Client,
+    /// The same client behind `resilient_async::http::Middleware`: retries
+    /// with backoff and `Retry-After`, sends the call's idempotency key, and
+    /// counts the requests under `local_ocr_http`.
+    resilient: reqwest_middleware::ClientWithMiddleware,
     base: String,
 }
 
 impl Client {
     pub fn new(addr: SocketAddr) -> Self {
+        let http = reqwest::Client::new();
+        let policy = RetryConfig::new()
+            .max_retries(2)
+            .backoff(Duration::from_millis(10))
+            .max_delay(Duration::from_millis(200))
+            .build()
+            .expect("a valid policy");
+        let resilient = reqwest_middleware::ClientBuilder::new(http.clone())
+            .with(Middleware::new("local_ocr_http").retry(policy))
+            .build();
         Client {
-            http: reqwest::Client::new(),
+            http,
+            resilient,
             base: format!("http://{addr}"),
         }
     }
 
-    async fn post(&self, endpoint: &str, receipt: &Receipt) -> Result<String, OcrError> {
-        let quality = match receipt.quality {
+    fn quality(receipt: &Receipt) -> &'static str {
+        match receipt.quality {
             Quality::Good => "good",
             Quality::Poor => "poor",
             Quality::Corrupt => "corrupt",
-        };
+        }
+    }
+
+    async fn post(&self, endpoint: &str, receipt: &Receipt) -> Result<String, OcrError> {
         // The call's key: the same on every retry, heal round and tier of
         // one receipt, so the server charges it once.
         let key = resilient_async::attempt()
@@ -309,27 +319,45 @@ impl Client {
             .post(format!("{}/{endpoint}", self.base))
             .header("idempotency-key", key)
             .header("x-receipt", receipt.id.to_string())
-            .header("x-quality", quality)
+            .header("x-quality", Client::quality(receipt))
             .send()
             .await
             .map_err(|e| OcrError::Network(e.to_string()))?;
-        let status = response.status().as_u16();
-        match status {
-            200..=299 => response
-                .text()
-                .await
-                .map_err(|e| OcrError::Network(e.to_string())),
-            408 | 429 | 500..=599 => Err(OcrError::Unavailable {
-                status,
-                retry_after: response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after),
-            }),
-            422 => Err(OcrError::ImageQuality),
-            _ => Err(OcrError::Rejected { status }),
-        }
+        read(response).await
+    }
+
+    /// Through the middleware, which sets the key and retries 5xx itself.
+    async fn post_through_middleware(
+        &self,
+        endpoint: &str,
+        receipt: &Receipt,
+    ) -> Result<String, OcrError> {
+        let response = self
+            .resilient
+            .post(format!("{}/{endpoint}", self.base))
+            .header("x-receipt", receipt.id.to_string())
+            .header("x-quality", Client::quality(receipt))
+            .send()
+            .await
+            .map_err(|e| OcrError::Network(e.to_string()))?;
+        read(response).await
+    }
+}
+
+/// A response as the text read, or the error its status means.
+async fn read(response: reqwest::Response) -> Result<String, OcrError> {
+    let status = response.status().as_u16();
+    match status {
+        200..=299 => response
+            .text()
+            .await
+            .map_err(|e| OcrError::Network(e.to_string())),
+        408 | 429 | 500..=599 => Err(OcrError::Unavailable {
+            status,
+            retry_after: http::retry_after(response.headers()),
+        }),
+        422 => Err(OcrError::ImageQuality),
+        _ => Err(OcrError::Rejected { status }),
     }
 }
 
@@ -351,9 +379,10 @@ pub async fn llm(client: &Client, receipt: &Receipt) -> Result<String, OcrError>
     client.post("llm", receipt).await
 }
 
-/// The last resort: local OCR, always up, less accurate.
+/// The last resort: local OCR, always up, less accurate, called through
+/// the reqwest middleware rather than an attribute.
 pub async fn local_ocr(client: &Client, receipt: &Receipt) -> Result<String, OcrError> {
-    client.post("local_ocr", receipt).await
+    client.post_through_middleware("local_ocr", receipt).await
 }
 
 /// The service's fault, not the receipt's: what the breaker counts.
@@ -383,8 +412,29 @@ async fn diagnose(error: &OcrError, client: &Client, receipt: &Receipt) -> Heal 
 
 // ---- a run ---------------------------------------------------------------
 
+/// The application's own figures, as Prometheus scrapes them: installs the
+/// `metrics` recorder (once per process, before the first call) and serves
+/// `/metrics` on loopback.
+pub async fn serve_metrics() -> SocketAddr {
+    static PROMETHEUS: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+    let handle = PROMETHEUS
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .expect("no other recorder")
+        })
+        .clone();
+    let app = Router::new().route("/metrics", get(move || async move { handle.render() }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
 pub struct Report {
     pub elapsed: Duration,
+    /// Where `/metrics` is served.
+    pub metrics: SocketAddr,
     pub read: Vec<(Receipt, String)>,
     pub failed: Vec<(Receipt, String)>,
     pub server: Server,
@@ -408,6 +458,7 @@ pub fn receipts(config: &Config) -> Vec<Receipt> {
 }
 
 pub async fn run(config: &Config, progress: impl FnMut(Progress)) -> Report {
+    let metrics = serve_metrics().await;
     resilient_async::seed_jitter(config.seed);
     let server = start_server(config).await;
     let client = Client::new(server.addr);
@@ -432,6 +483,7 @@ pub async fn run(config: &Config, progress: impl FnMut(Progress)) -> Report {
     let transitions = transitions.lock().unwrap().clone();
     Report {
         elapsed: start.elapsed(),
+        metrics,
         read,
         failed: failed
             .into_iter()

@@ -185,3 +185,26 @@ impl Api for Client {
         Ok(value)
     }
 }
+
+fn is_busy(e: &Error) -> bool {
+    matches!(e, Error::Busy)
+}
+
+fn unavailable(status: &u16) -> bool {
+    *status == 503
+}
+
+/// A predicate on errors, one on results, and a breaker that counts both.
+#[cfg_attr(feature = "with", retry(max = 2, retry_if = is_busy, retry_on = unavailable))]
+#[cfg_attr(feature = "with", circuit_breaker(threshold = 3))]
+pub async fn predicates() -> Result<u16, Error> {
+    Ok(200)
+}
+
+/// A boxed error under every layer that makes one.
+#[cfg_attr(feature = "with", retry(max = 2))]
+#[cfg_attr(feature = "with", circuit_breaker(threshold = 3))]
+#[cfg_attr(feature = "with", timeout("1s"))]
+pub async fn boxed() -> Result<u16, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(200)
+}

@@ -40,8 +40,10 @@ use std::time::Duration;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not say whether it is worth retrying",
     label = "`{Self}` does not implement `resilient_async::Transient`",
-    note = "add `#[derive(resilient_async::Transient)]` to `{Self}` (or implement `resilient_async::Transient` by hand); \
-            with `#[retry]`, `retry_if = path::to::fn` with a `fn(&{Self}) -> bool` may decide instead"
+    note = "if `{Self}` is your type, add `#[derive(resilient_async::Transient)]` to it (or implement `resilient_async::Transient` by hand)",
+    note = "if it comes from another crate, give `#[retry]` a `retry_if = path::to::fn` taking `&{Self}`, or return an error of yours \
+            that holds it; `Box<dyn Error + Send + Sync>`, `anyhow::Error` (feature `anyhow`) and `reqwest::Error` (feature `reqwest`) \
+            implement `Transient` already"
 )]
 pub trait Transient {
     /// `true` when another attempt may succeed.
@@ -118,6 +120,113 @@ impl Transient for io::Error {
     }
 }
 
+/// What the first error of `error`'s source chain that this crate knows
+/// (a [`CircuitOpen`](crate::CircuitOpen), a [`TimedOut`](crate::TimedOut),
+/// an [`io::Error`], or with the `reqwest` feature a `reqwest::Error`)
+/// says; an error nothing in the chain explains is transient, as in
+/// tenacity and Polly, with `retry_if` for a narrower rule.
+pub(crate) fn chain_verdict(error: &(dyn std::error::Error + 'static)) -> Verdict {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(v) = known_verdict(e) {
+            return v;
+        }
+        cause = e.source();
+    }
+    Verdict {
+        retry: true,
+        retry_after: None,
+    }
+}
+
+fn known_verdict(e: &(dyn std::error::Error + 'static)) -> Option<Verdict> {
+    fn of<T: Transient>(e: &T) -> Verdict {
+        Verdict {
+            retry: e.is_transient(),
+            retry_after: e.retry_after(),
+        }
+    }
+    if let Some(open) = e.downcast_ref::<crate::CircuitOpen>() {
+        return Some(of(open));
+    }
+    if let Some(late) = e.downcast_ref::<crate::TimedOut>() {
+        return Some(of(late));
+    }
+    if let Some(io) = e.downcast_ref::<io::Error>() {
+        // An `io::Error` wrapping one of ours speaks for it.
+        return Some(match io.get_ref() {
+            Some(inner) => known_verdict(inner).unwrap_or_else(|| of(io)),
+            None => of(io),
+        });
+    }
+    #[cfg(feature = "reqwest")]
+    if let Some(http) = e.downcast_ref::<crate::http::Error>() {
+        return Some(of(http));
+    }
+    #[cfg(feature = "reqwest")]
+    if let Some(r) = e.downcast_ref::<reqwest::Error>() {
+        return Some(of(r));
+    }
+    None
+}
+
+macro_rules! dyn_error_transient {
+    ($($t:ty),*) => {$(
+        /// Classified by the first error of its source chain this crate
+        /// knows (a [`CircuitOpen`](crate::CircuitOpen) keeps its cooldown
+        /// as the wait); an unknown error is transient.
+        ///
+        /// ```
+        /// use std::error::Error;
+        /// use std::io;
+        /// use resilient_core::Transient;
+        ///
+        /// let e: Box<dyn Error + Send + Sync> = io::Error::from(io::ErrorKind::PermissionDenied).into();
+        /// assert!(!e.is_transient());
+        /// let e: Box<dyn Error + Send + Sync> = "model overloaded".into();
+        /// assert!(e.is_transient());
+        /// ```
+        impl Transient for $t {
+            fn is_transient(&self) -> bool {
+                chain_verdict(self).retry
+            }
+            fn retry_after(&self) -> Option<Duration> {
+                chain_verdict(self).retry_after
+            }
+        }
+    )*};
+}
+
+dyn_error_transient!(
+    dyn std::error::Error + 'static,
+    dyn std::error::Error + Send + 'static,
+    dyn std::error::Error + Send + Sync + 'static
+);
+
+/// Classified like `Box<dyn Error + Send + Sync>`: by the first error of
+/// its chain this crate knows, whatever context was added around it.
+///
+/// ```
+/// use anyhow::Context;
+/// use resilient_core::{CircuitOpen, Transient};
+///
+/// let e = anyhow::Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionReset))
+///     .context("calling the OCR service");
+/// assert!(e.is_transient());
+/// let e = anyhow::anyhow!("bad receipt").context("parsing");
+/// assert!(e.is_transient()); // unknown: retried, unless `retry_if` says otherwise
+/// ```
+#[cfg(feature = "anyhow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "anyhow")))]
+impl Transient for anyhow::Error {
+    fn is_transient(&self) -> bool {
+        chain_verdict(self.as_ref()).retry
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        chain_verdict(self.as_ref()).retry_after
+    }
+}
+
 /// A classification: retry or not, and how long the service asked us to wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
@@ -185,5 +294,127 @@ impl<E: ?Sized, F: Fn(&E) -> bool> Classify<E> for RetryIf<F> {
             retry: (self.0)(error),
             retry_after: None,
         }
+    }
+}
+
+/// A classification that keeps the error's own wait: `C` decides whether
+/// to retry, and the [`Transient::retry_after`] of the error (a
+/// `Retry-After`, a breaker's cooldown) still sets the least wait.
+///
+/// `#[retry(retry_if = ...)]` uses it whenever the error type implements
+/// [`Transient`], so that a predicate never loses those hints.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_core::{CircuitOpen, Classify, RetryIf, WithHints};
+///
+/// let open = CircuitOpen::new("ocr", Some(Duration::from_secs(30)));
+/// let verdict = WithHints(RetryIf(|_: &CircuitOpen| true)).classify(&open);
+/// assert_eq!(verdict.retry_after, Some(Duration::from_secs(30)));
+/// assert_eq!(RetryIf(|_: &CircuitOpen| true).classify(&open).retry_after, None);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct WithHints<C>(pub C);
+
+impl<E: Transient + ?Sized, C: Classify<E>> Classify<E> for WithHints<C> {
+    #[inline]
+    fn classify(&self, error: &E) -> Verdict {
+        let verdict = self.0.classify(error);
+        Verdict {
+            retry: verdict.retry,
+            retry_after: verdict.retry_after.or_else(|| error.retry_after()),
+        }
+    }
+}
+
+/// What a check of a successful result answers: `bool` (`true` retries),
+/// `Option<Duration>` (`Some(wait)` retries, after at least `wait`, such
+/// as a 503's `Retry-After`), or a [`Verdict`].
+#[diagnostic::on_unimplemented(
+    message = "a `retry_on` check must return `bool`, `Option<Duration>` or `Verdict`, not `{Self}`",
+    label = "`true` or `Some(wait)` retries the result"
+)]
+pub trait ResultVerdict {
+    /// The answer as a [`Verdict`].
+    fn verdict(self) -> Verdict;
+}
+
+impl ResultVerdict for bool {
+    #[inline]
+    fn verdict(self) -> Verdict {
+        Verdict {
+            retry: self,
+            retry_after: None,
+        }
+    }
+}
+
+impl ResultVerdict for Verdict {
+    #[inline]
+    fn verdict(self) -> Verdict {
+        self
+    }
+}
+
+impl ResultVerdict for Option<Duration> {
+    #[inline]
+    fn verdict(self) -> Verdict {
+        Verdict {
+            retry: self.is_some(),
+            retry_after: self.filter(|d| !d.is_zero()),
+        }
+    }
+}
+
+/// Decides whether a successful result is retried, as resilience4j's
+/// `retryOnResult`, tenacity's `retry_if_result` and Polly's
+/// `HandleResult` do: an HTTP 503 that arrived as an `Ok(Response)`.
+///
+/// A retried result counts as a failed attempt (in the figures and in the
+/// circuit breaker); when the retries run out, the last result is
+/// returned as it was.
+pub trait ClassifyResult<T: ?Sized> {
+    /// Classifies one successful result.
+    fn classify_result(&self, value: &T) -> Verdict;
+}
+
+/// Takes every successful result as it is: the default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AcceptAll;
+
+impl<T: ?Sized> ClassifyResult<T> for AcceptAll {
+    #[inline(always)]
+    fn classify_result(&self, _: &T) -> Verdict {
+        Verdict {
+            retry: false,
+            retry_after: None,
+        }
+    }
+}
+
+/// Retries the successful results a check refuses; the check returns
+/// `bool`, or `Option<Duration>` to give a wait.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_core::{ClassifyResult, RetryOn};
+///
+/// struct Response { status: u16, retry_after: Option<u64> }
+/// fn unavailable(r: &Response) -> Option<Duration> {
+///     (r.status == 503).then(|| Duration::from_secs(r.retry_after.unwrap_or(0)))
+/// }
+/// let check = RetryOn(unavailable);
+/// let verdict = check.classify_result(&Response { status: 503, retry_after: Some(2) });
+/// assert!(verdict.retry);
+/// assert_eq!(verdict.retry_after, Some(Duration::from_secs(2)));
+/// assert!(!check.classify_result(&Response { status: 200, retry_after: None }).retry);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RetryOn<F>(pub F);
+
+impl<T: ?Sized, R: ResultVerdict, F: Fn(&T) -> R> ClassifyResult<T> for RetryOn<F> {
+    #[inline]
+    fn classify_result(&self, value: &T) -> Verdict {
+        (self.0)(value).verdict()
     }
 }

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use tokio::time::Instant;
 
 use crate::metrics::Metrics;
+use crate::Show;
 
 /// A key that stays the same across every attempt, heal round and
 /// fallback tier of one call.
@@ -49,6 +50,12 @@ impl fmt::Display for IdempotencyKey {
 /// Its first half is never 0, which marks a key not drawn yet.
 fn draw() -> [u64; 2] {
     [rand::random::<u64>() | 1, rand::random::<u64>()]
+}
+
+/// A key of its own, for a request made outside any call.
+#[cfg(feature = "reqwest")]
+pub(crate) fn fresh_key() -> IdempotencyKey {
+    key_of(draw())
 }
 
 fn key_of(halves: [u64; 2]) -> IdempotencyKey {
@@ -162,6 +169,17 @@ pub struct Call<'m> {
     deadline: Option<Instant>,
     /// Whether an attempt has run: the next one is one further on.
     ran: bool,
+    /// Whether the result returned is one `retry_on` refused: the call
+    /// counts as failed.
+    refused: bool,
+    /// When the call started, on the breaker's clock, if calls are timed
+    /// (0 otherwise).
+    started: u64,
+    /// When the running fallback tier started, likewise.
+    lap: u64,
+    /// The call's span (feature `metrics`), entered while an attempt runs.
+    #[cfg(feature = "metrics")]
+    span: tracing::Span,
 }
 
 impl<'m> Call<'m> {
@@ -169,7 +187,12 @@ impl<'m> Call<'m> {
     /// continues that call's idempotency key (taken when its first attempt
     /// is polled).
     #[inline]
-    pub const fn new(metrics: &'m Metrics) -> Self {
+    pub fn new(metrics: &'m Metrics) -> Self {
+        let started = if crate::latency::timing() {
+            crate::circuit_breaker::clock::now()
+        } else {
+            0
+        };
         Call {
             metrics,
             slot: Slot {
@@ -179,6 +202,17 @@ impl<'m> Call<'m> {
             },
             deadline: None,
             ran: false,
+            refused: false,
+            started,
+            lap: started,
+            #[cfg(feature = "metrics")]
+            span: tracing::info_span!(
+                target: "resilient",
+                "call",
+                function = metrics.name(),
+                attempt = tracing::field::Empty,
+                key = tracing::field::Empty,
+            ),
         }
     }
 
@@ -215,10 +249,35 @@ impl<'m> Call<'m> {
             self.slot.number = self.slot.number.saturating_add(1);
         }
         self.ran = true;
+        #[cfg(feature = "metrics")]
+        self.span.record("attempt", self.slot.number);
         Scoped {
             slot: &mut self.slot,
+            #[cfg(feature = "metrics")]
+            span: &self.span,
+            #[cfg(not(feature = "metrics"))]
+            span: std::marker::PhantomData,
             inner: attempt,
         }
+    }
+
+    /// Runs the call's only attempt (a function with no retry, heal or
+    /// fallback): as it is, or in the call's span with the `metrics`
+    /// feature.
+    #[cfg(not(feature = "metrics"))]
+    #[inline(always)]
+    pub fn once<F>(&mut self, attempt: F) -> F {
+        attempt
+    }
+
+    /// Runs the call's only attempt (a function with no retry, heal or
+    /// fallback) in the call's span.
+    #[cfg(feature = "metrics")]
+    #[inline]
+    pub fn once<F>(&mut self, attempt: F) -> tracing::instrument::Instrumented<F> {
+        use tracing::Instrument;
+        self.span.record("attempt", 1);
+        attempt.instrument(self.span.clone())
     }
 
     /// Runs a fallback tier: the first call it makes continues this call's
@@ -231,21 +290,61 @@ impl<'m> Call<'m> {
         self.scope(tier)
     }
 
-    /// Counts the call's outcome.
+    /// Marks the result about to be returned as one the retries refused.
+    pub(crate) fn refuse(&mut self) {
+        self.refused = true;
+    }
+
+    /// How long the running fallback tier has taken (0 when calls are
+    /// not timed), and the next tier's start.
+    #[inline]
+    pub fn lap(&mut self) -> u64 {
+        if self.started == 0 {
+            return 0;
+        }
+        let now = crate::circuit_breaker::clock::now();
+        let took = now.saturating_sub(self.lap);
+        self.lap = now;
+        took.max(1)
+    }
+
+    /// Counts the call's outcome (and its duration, when calls are timed).
     #[inline(always)]
     pub fn finish<T, E>(self, out: &Result<T, E>) {
         match out {
-            Ok(_) => self.metrics.succeeded(),
-            Err(_) => self.metrics.failed(),
+            Ok(_) if !self.refused => self.metrics.succeeded(),
+            _ => self.metrics.failed(),
+        }
+        if self.started != 0 {
+            let now = crate::circuit_breaker::clock::now();
+            self.metrics.took(now.saturating_sub(self.started));
         }
     }
+
+    /// [`finish`](Self::finish), keeping the error a failed call ended
+    /// with as its function's last error.
+    #[inline(always)]
+    pub fn finish_showing<T, E>(self, out: &Result<T, E>, show: Show<E>) {
+        if let Err(e) = out {
+            self.metrics.ended_with(show(e));
+        }
+        self.finish(out);
+    }
 }
+
+/// The call's span while an attempt runs (feature `metrics`); nothing
+/// otherwise.
+#[cfg(feature = "metrics")]
+type SpanRef<'a> = &'a tracing::Span;
+#[cfg(not(feature = "metrics"))]
+type SpanRef<'a> = std::marker::PhantomData<&'a ()>;
 
 pin_project_lite::pin_project! {
     /// A future that makes a call's attempt current while it is polled.
     #[must_use = "futures do nothing unless awaited"]
     pub struct Scoped<'a, F> {
         slot: &'a mut Slot,
+        span: SpanRef<'a>,
         #[pin]
         inner: F,
     }
@@ -269,14 +368,26 @@ impl<F: Future> Future for Scoped<'_, F> {
         struct Restore<'b> {
             slot: &'b mut Slot,
             outer: Slot,
+            #[cfg(feature = "metrics")]
+            span: &'b tracing::Span,
+            /// The key when the poll began: a new one goes in the span.
+            #[cfg(feature = "metrics")]
+            before: [u64; 2],
         }
         impl Drop for Restore<'_> {
             #[inline]
             fn drop(&mut self) {
                 let seen = CURRENT.with(|c| c.replace(self.outer));
+                #[cfg(feature = "metrics")]
+                if seen.key != self.before {
+                    self.span
+                        .record("key", tracing::field::display(key_of(seen.key)));
+                }
                 self.slot.key = seen.key;
             }
         }
+        #[cfg(feature = "metrics")]
+        let before = this.slot.key;
         let outer = CURRENT.with(|c| c.replace(**this.slot));
         if outer.inherit && this.slot.key[0] == 0 {
             // The first attempt of a call a fallback tier makes: it goes on
@@ -287,7 +398,13 @@ impl<F: Future> Future for Scoped<'_, F> {
         let _restore = Restore {
             slot: this.slot,
             outer,
+            #[cfg(feature = "metrics")]
+            span: this.span,
+            #[cfg(feature = "metrics")]
+            before,
         };
+        #[cfg(feature = "metrics")]
+        let _entered = this.span.enter();
         this.inner.poll(cx)
     }
 }

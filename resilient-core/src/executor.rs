@@ -9,20 +9,22 @@
 //!
 //! ```
 //! use std::io;
+//! use std::time::Duration;
 //! use resilient_core::executor::Executor;
-//! use resilient_core::policy::Policies;
+//! use resilient_core::policy::{Policies, Policy};
+//! use resilient_core::RetryConfig;
 //!
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 //! let mut tools: Executor<String, String, io::Error> = Executor::new();
 //! tools.register("gpt4_vision", |_receipt: String| async { Err(io::ErrorKind::ConnectionReset.into()) });
 //! tools.register("local_ocr", |receipt: String| async move { Ok(format!("read {receipt}")) });
-//! tools.set_policies(Policies::from_toml(r#"
-//!     [gpt4_vision]
-//!     fallback = ["local_ocr"]
-//!     [gpt4_vision.retry]
-//!     max = 2
-//!     backoff = "1s"
-//! "#).unwrap());
+//! let mut policies = Policies::new();
+//! policies.insert("gpt4_vision", Policy {
+//!     retry: Some(RetryConfig::new().max_retries(2).backoff(Duration::from_secs(1)).build().unwrap()),
+//!     fallback: vec!["local_ocr".into()],
+//!     ..Policy::default()
+//! });
+//! tools.set_policies(policies);
 //!
 //! assert_eq!(tools.run("gpt4_vision", "r1".to_string()).await.unwrap(), "read r1");
 //! assert!(tools.run("no_such_tool", "r1".to_string()).await.is_err());
@@ -116,7 +118,7 @@ const ONCE: RetryPolicy = match RetryConfig::new().max_retries(0).build() {
 };
 
 impl<Req, Resp, E> Executor<Req, Resp, E> {
-    /// No tools; the policies of [`policy::load`](crate::policy::load)
+    /// No tools; the loaded policies ([`policy::current`](crate::policy::current))
     /// until [`set_policies`](Self::set_policies).
     pub fn new() -> Self {
         Executor {
@@ -223,11 +225,11 @@ where
             let out = retry.attempt(&mut call, E::from, guarded).await;
             match retry.after(&mut call, out, &ByTransient, |e| e) {
                 Step::Done(out) => break out,
-                Step::Retry(delay) => tokio::time::sleep(delay).await,
+                Step::Retry(delay) => crate::timer::sleep(delay).await,
                 Step::Heal(_) | Step::Next => unreachable!("a retry only retries or ends"),
             }
         };
-        call.finish(&out);
+        call.finish_showing(&out, |e| e);
         out.map_err(ExecError::Failed)
     }
 }

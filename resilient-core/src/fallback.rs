@@ -62,6 +62,8 @@ pub struct Tiers {
     tiers: &'static [Tier],
     // Per tier: calls served (0..8), calls failed (8..16).
     counts: Counters<{ 2 * MAX_TIERS }>,
+    #[cfg(feature = "metrics")]
+    export: std::sync::OnceLock<Box<[crate::export::TierHandles]>>,
 }
 
 impl fmt::Debug for Tiers {
@@ -108,6 +110,8 @@ impl Tiers {
             module,
             tiers,
             counts: Counters::new(),
+            #[cfg(feature = "metrics")]
+            export: std::sync::OnceLock::new(),
         }
     }
 
@@ -118,19 +122,26 @@ impl Tiers {
         self
     }
 
-    /// Records tier `tier`'s outcome and says what follows: this result, or
-    /// the next tier (when it failed, `when` says the error may be served
-    /// elsewhere, and a next tier exists).
+    /// Records tier `tier`'s outcome, after `took` ticks of the clock (0
+    /// when calls are not timed: see [`Call::lap`](crate::private::Call::lap)),
+    /// and says what follows: this result, or the next tier (when it
+    /// failed, `when` says the error may be served elsewhere, and a next
+    /// tier exists).
     #[doc(hidden)]
     #[inline]
     pub fn after<T, E>(
         &self,
         tier: usize,
+        took: u64,
         out: Result<T, E>,
         when: fn(&E) -> bool,
         show: Show<E>,
     ) -> Step<T, E> {
         let tier = tier.min(MAX_TIERS - 1);
+        #[cfg(feature = "metrics")]
+        self.export(tier, out.is_ok(), took);
+        #[cfg(not(feature = "metrics"))]
+        let _ = took;
         match out {
             Ok(value) => {
                 self.counts.bump(tier);
@@ -152,11 +163,34 @@ impl Tiers {
     /// Records the last tier's outcome, which is the call's.
     #[doc(hidden)]
     #[inline]
-    pub fn last<T, E>(&self, tier: usize, out: Result<T, E>, show: Show<E>) -> Result<T, E> {
-        match self.after(tier, out, never, show) {
+    pub fn last<T, E>(
+        &self,
+        tier: usize,
+        took: u64,
+        out: Result<T, E>,
+        show: Show<E>,
+    ) -> Result<T, E> {
+        match self.after(tier, took, out, never, show) {
             Step::Done(out) => out,
             // `never` lets no error move on.
             _ => unreachable!("the last tier ends the chain"),
+        }
+    }
+
+    #[cfg(feature = "metrics")]
+    fn export(&self, tier: usize, served: bool, took: u64) {
+        let handles = self.export.get_or_init(|| {
+            let function = match self.module {
+                "" => self.function.to_string(),
+                module => format!("{module}::{}", self.function),
+            };
+            self.tiers
+                .iter()
+                .map(|t| crate::export::TierHandles::new(&function, t.name))
+                .collect()
+        });
+        if let Some(h) = handles.get(tier) {
+            h.ended(served, took);
         }
     }
 

@@ -28,8 +28,14 @@ mod context;
 mod counters;
 mod error;
 pub mod executor;
+#[cfg(feature = "metrics")]
+mod export;
 pub mod fallback;
 pub mod heal;
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+pub mod http;
+mod latency;
 pub mod metrics;
 mod name;
 pub mod policy;
@@ -41,10 +47,17 @@ mod rng;
 mod step;
 mod sync;
 pub mod timeout;
+pub mod timer;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 pub use batch::{Batch, ItemError};
 pub use circuit_breaker::{BreakerConfig, BreakerPolicy, CircuitBreaker};
-pub use classify::{ByTransient, Classify, RetryIf, Transient, Verdict};
+pub use classify::{
+    AcceptAll, ByTransient, Classify, ClassifyResult, ResultVerdict, RetryIf, RetryOn, Transient,
+    Verdict, WithHints,
+};
 pub use context::{attempt, Attempt, IdempotencyKey};
 pub use error::{CircuitOpen, ConfigError, TimedOut};
 pub use heal::{Heal, HealConfig, HealPolicy};

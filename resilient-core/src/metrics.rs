@@ -8,9 +8,12 @@
 //! line shared between threads counting at once. A call is counted when it
 //! finishes.
 
-use std::sync::Arc;
+use std::fmt::Display;
+use std::sync::{Arc, Mutex};
 
 use crate::counters::Counters;
+use crate::latency::Latency;
+pub use crate::latency::{time_calls, LatencySummary};
 use crate::registry::{self, Handle, Listed};
 use crate::Name;
 
@@ -44,6 +47,10 @@ pub struct Metrics {
     name: Name,
     module: &'static str,
     counts: Counters<5>,
+    latency: Latency,
+    last_error: Mutex<Option<String>>,
+    #[cfg(feature = "metrics")]
+    export: std::sync::OnceLock<crate::export::Handles>,
 }
 
 const SUCCESSES: usize = 0;
@@ -68,6 +75,10 @@ impl Metrics {
             name: Name::new(name),
             module,
             counts: Counters::new(),
+            latency: Latency::new(),
+            last_error: Mutex::new(None),
+            #[cfg(feature = "metrics")]
+            export: std::sync::OnceLock::new(),
         }
     }
 
@@ -78,6 +89,10 @@ impl Metrics {
             name: name.into(),
             module: "",
             counts: Counters::new(),
+            latency: Latency::new(),
+            last_error: Mutex::new(None),
+            #[cfg(feature = "metrics")]
+            export: std::sync::OnceLock::new(),
         });
         registry::list_metrics(&m);
         m
@@ -100,40 +115,84 @@ impl Metrics {
         self.module
     }
 
+    /// The label the figures are exported under: `module::function`.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn label(&self) -> String {
+        match self.module {
+            "" => self.name.to_string(),
+            module => format!("{module}::{}", self.name),
+        }
+    }
+
+    #[cfg(feature = "metrics")]
+    fn export(&self) -> &crate::export::Handles {
+        self.export
+            .get_or_init(|| crate::export::Handles::new(&self.label()))
+    }
+
     /// Counts a call that returned `Ok`.
     #[inline]
     pub(crate) fn succeeded(&self) {
         self.counts.bump(SUCCESSES);
+        #[cfg(feature = "metrics")]
+        self.export().successes.increment(1);
     }
 
     /// Counts a call that returned `Err`.
     #[inline]
     pub(crate) fn failed(&self) {
         self.counts.bump(FAILURES);
+        #[cfg(feature = "metrics")]
+        self.export().failures.increment(1);
     }
 
     /// Counts a retry: one more attempt after a failed one.
     #[inline]
     pub(crate) fn retried(&self) {
         self.counts.bump(RETRIES);
+        #[cfg(feature = "metrics")]
+        self.export().retries.increment(1);
     }
 
     /// Counts an attempt or call cut short by a timeout.
     #[inline]
     pub(crate) fn timed_out(&self) {
         self.counts.bump(TIMEOUTS);
+        #[cfg(feature = "metrics")]
+        self.export().timeouts.increment(1);
     }
 
     /// Counts an attempt or call that an open circuit breaker refused.
     #[inline]
     pub(crate) fn rejected(&self) {
         self.counts.bump(REJECTIONS);
+        #[cfg(feature = "metrics")]
+        self.export().rejections.increment(1);
+    }
+
+    /// Records how long a call took.
+    #[cold]
+    pub(crate) fn took(&self, nanos: u64) {
+        self.latency.record(nanos);
+        #[cfg(feature = "metrics")]
+        self.export()
+            .duration
+            .record(std::time::Duration::from_nanos(nanos).as_secs_f64());
+    }
+
+    /// Keeps the error a call ended with.
+    #[cold]
+    pub(crate) fn ended_with(&self, error: &dyn Display) {
+        let text = error.to_string();
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(text);
     }
 
     /// Every count back to zero (for tests; see
     /// [`registry::reset`]).
     pub fn reset(&self) {
         self.counts.clear();
+        self.latency.clear();
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The figures as they are now.
@@ -153,6 +212,12 @@ impl Metrics {
             retries,
             timeouts: self.counts.sum(TIMEOUTS),
             rejections: self.counts.sum(REJECTIONS),
+            latency: self.latency.summary(),
+            last_error: self
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
     }
 }
@@ -162,6 +227,7 @@ impl Metrics {
 /// Calls are counted when they finish: one still running, or dropped before
 /// it finished, is in none of the figures but its retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MetricsSnapshot {
     /// The function's name.
     pub name: Name,
@@ -181,6 +247,13 @@ pub struct MetricsSnapshot {
     pub timeouts: u64,
     /// Attempts or calls refused by an open circuit breaker.
     pub rejections: u64,
+    /// How long the calls took, when calls are timed (see
+    /// [`time_calls`]).
+    pub latency: Option<LatencySummary>,
+    /// The error the last failed call ended with, as displayed (for
+    /// functions with `#[retry]`, `#[self_heal]` or `#[fallback]`, whose
+    /// errors are `Display`).
+    pub last_error: Option<String>,
 }
 
 impl MetricsSnapshot {
@@ -193,17 +266,33 @@ impl MetricsSnapshot {
     }
 
     /// Finished calls that succeeded, from 0.0 to 1.0 (0.0 before any).
+    /// The tutorial prints it as a percentage: `success_rate() * 100.0`.
     ///
     /// ```
-    /// use resilient_core::metrics::MetricsSnapshot;
+    /// use std::io;
+    /// use resilient_core::metrics::Metrics;
+    /// use resilient_core::{ByTransient, RetryConfig};
     ///
-    /// let s = MetricsSnapshot {
-    ///     name: "f".into(), module: "m", calls: 4, successes: 3, failures: 1,
-    ///     attempts: 6, retries: 2, timeouts: 0, rejections: 0,
-    /// };
+    /// static F: Metrics = Metrics::new("f", "m");
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryConfig::new().max_retries(1).build().unwrap();
+    /// for fails in [0, 1, 1, 2] {
+    ///     let mut left = fails;
+    ///     let _: io::Result<()> = policy
+    ///         .run_with(&ByTransient, &F, || {
+    ///             let fail = left > 0;
+    ///             left -= 1;
+    ///             async move { if fail { Err(io::ErrorKind::TimedOut.into()) } else { Ok(()) } }
+    ///         })
+    ///         .await;
+    /// }
+    /// let s = F.snapshot();
+    /// assert_eq!((s.calls, s.successes, s.attempts, s.retries), (4, 3, 7, 3));
     /// assert_eq!(s.success_rate(), 0.75);
-    /// assert_eq!(s.avg_attempts(), 1.5);
-    /// assert_eq!(s.retry_rate(), 0.5);
+    /// assert_eq!(s.avg_attempts(), 1.75);
+    /// assert_eq!(s.retry_rate(), 0.75);
+    /// assert_eq!(s.last_error.as_deref(), Some("timed out"));
+    /// # }
     /// ```
     pub fn success_rate(&self) -> f64 {
         Self::ratio(self.successes, self.calls)
@@ -215,6 +304,9 @@ impl MetricsSnapshot {
     }
 
     /// Retries per call: a high rate means a systemic problem downstream.
+    /// The tutorial's "retry rate" is this figure as a percentage (retries
+    /// per hundred calls; it can pass 100 % when calls retry more than
+    /// once).
     pub fn retry_rate(&self) -> f64 {
         Self::ratio(self.retries, self.calls)
     }

@@ -5,11 +5,11 @@
 //! The expansions only loop and await; every decision is made by the
 //! engines here, told an outcome and answering a [`Step`].
 
+pub use crate::timer::sleep;
 pub use core::time::Duration;
 pub use inventory;
 pub use resilient_spec as spec;
 pub use resilient_spec::Value;
-pub use tokio::time::sleep;
 
 pub use crate::circuit_breaker::{
     BreakerCall, BreakerConfig, BreakerPolicy, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
@@ -23,14 +23,18 @@ pub use crate::registry::{Entry, Item};
 pub use crate::retry::{Jitter, RetryConfig, RetryPolicy, Retrying, Schedule};
 pub use crate::step::{Show, Step};
 pub use crate::timeout::TimeLimit;
-pub use crate::{ByTransient, CircuitOpen, RetryIf, TimedOut, Transient};
+pub use crate::{
+    AcceptAll, ByTransient, CircuitOpen, ClassifyResult, ResultVerdict, RetryIf, RetryOn, TimedOut,
+    Transient, WithHints,
+};
 
 use std::fmt::Display;
 use std::future::{Future, IntoFuture};
 use std::hash::Hash;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::Classify;
+use crate::{Classify, Verdict};
 
 /// The error types the layers can log: those with `Display`. It exists for
 /// its message.
@@ -63,6 +67,75 @@ pub fn after<T, E, C: Classify<E> + ?Sized>(
     retry.after(call, out, classify, show)
 }
 
+/// [`Retrying::after_checked`], placed at the user's error type as
+/// [`after`] is.
+#[inline]
+pub fn after_checked<T, E, C: Classify<E> + ?Sized, R: ClassifyResult<T> + ?Sized>(
+    retry: &mut Retrying<'_>,
+    call: &mut Call<'_>,
+    out: Result<T, E>,
+    classify: &C,
+    check: &R,
+    show: Show<E>,
+) -> Step<T, E> {
+    retry.after_checked(call, out, classify, check, show)
+}
+
+/// `retry_on = path` for a function returning `Result<T, E>`: `check`
+/// calls the path, whose signature is checked there, against `T`.
+#[inline]
+pub fn result_check<T, E>(
+    _output: PhantomData<fn() -> Result<T, E>>,
+    check: fn(&T) -> Verdict,
+) -> RetryOn<fn(&T) -> Verdict> {
+    RetryOn(check)
+}
+
+/// `retry_if = path`, before it is known whether `E` has hints to keep.
+pub struct Predicate<E: ?Sized>(fn(&E) -> bool);
+
+/// `retry_if = path` for a function returning `Result<T, E>`: `E` is fixed
+/// by the function's output, so that a generic predicate resolves, and a
+/// mismatch is reported at the path.
+#[inline]
+pub fn predicate_for<T, E>(
+    _output: PhantomData<fn() -> Result<T, E>>,
+    predicate: fn(&E) -> bool,
+) -> Predicate<E> {
+    Predicate(predicate)
+}
+
+/// What `retry_if` runs with when `E: Transient`.
+pub type Hinted<E> = WithHints<RetryIf<fn(&E) -> bool>>;
+
+/// Chosen by method resolution when `E: Transient`: the predicate decides,
+/// and the error's `retry_after` still sets the least wait.
+pub trait KeepHints<E: ?Sized> {
+    /// The classification `retry_if` runs with.
+    fn classifier(&self) -> Hinted<E>;
+}
+
+impl<E: Transient + ?Sized> KeepHints<E> for &Predicate<E> {
+    #[inline]
+    fn classifier(&self) -> Hinted<E> {
+        WithHints(RetryIf(self.0))
+    }
+}
+
+/// Chosen otherwise: the predicate alone (an error without `Transient`
+/// has no hints).
+pub trait NoHints<E: ?Sized> {
+    /// The classification `retry_if` runs with.
+    fn classifier(&self) -> RetryIf<fn(&E) -> bool>;
+}
+
+impl<E: ?Sized> NoHints<E> for Predicate<E> {
+    #[inline]
+    fn classifier(&self) -> RetryIf<fn(&E) -> bool> {
+        RetryIf(self.0)
+    }
+}
+
 /// A `fn(&E) -> bool` given by path (`retry_if`, `record_if`, `when`): a
 /// mismatch is reported here, at the path.
 #[inline]
@@ -75,8 +148,10 @@ pub fn predicate<E>(predicate: fn(&E) -> bool) -> fn(&E) -> bool {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot report a timeout: it does not implement `From<resilient_async::TimedOut>`",
     label = "this error type needs `From<resilient_async::TimedOut>`",
-    note = "`#[timeout]`, and `#[retry]` with `timeout` or `deadline`, fail a late call with `Err({Self}::from(TimedOut))`; \
-            add a variant holding a `resilient_async::TimedOut` and implement `From<resilient_async::TimedOut> for {Self}`"
+    note = "`#[timeout]`, and `#[retry]` with `timeout` or `deadline`, fail a late call with `Err({Self}::from(TimedOut))`",
+    note = "if `{Self}` is your type, add a variant holding a `resilient_async::TimedOut` and implement `From<resilient_async::TimedOut> for {Self}`",
+    note = "if it comes from another crate, return an error that can hold both: an enum of yours, `Box<dyn Error + Send + Sync>`, \
+            `anyhow::Error`, or for `reqwest::Error` the ready `resilient_async::http::Error` (feature `reqwest`)"
 )]
 pub trait CanTimeOut: From<TimedOut> {}
 
@@ -146,9 +221,11 @@ impl RetryAfterField for Option<Duration> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot report an open circuit: it does not implement `From<resilient_async::CircuitOpen>`",
     label = "this error type needs `From<resilient_async::CircuitOpen>`",
-    note = "`#[circuit_breaker]` refuses calls while open with `Err({Self}::from(CircuitOpen))`; \
-            add a variant holding a `resilient_async::CircuitOpen` (mark it `#[delegate]` with `#[derive(Transient)]`, \
-            so a `#[retry]` waits for the cooldown) and implement `From<resilient_async::CircuitOpen> for {Self}`"
+    note = "`#[circuit_breaker]` refuses calls while open with `Err({Self}::from(CircuitOpen))`",
+    note = "if `{Self}` is your type, add a variant holding a `resilient_async::CircuitOpen` (mark it `#[delegate]` with \
+            `#[derive(Transient)]`, so a `#[retry]` waits for the cooldown) and implement `From<resilient_async::CircuitOpen> for {Self}`",
+    note = "if it comes from another crate, return an error that can hold both: an enum of yours, `Box<dyn Error + Send + Sync>`, \
+            `anyhow::Error`, or for `reqwest::Error` the ready `resilient_async::http::Error` (feature `reqwest`)"
 )]
 pub trait CanReject: From<CircuitOpen> {}
 
@@ -170,7 +247,7 @@ pub fn breaker_call<'b, T, E, F>(
     metrics: &'b Metrics,
     reject: fn(CircuitOpen) -> E,
     call: F,
-) -> BreakerCall<'b, F, E>
+) -> BreakerCall<'b, F, T, E>
 where
     F: Future<Output = Result<T, E>>,
 {

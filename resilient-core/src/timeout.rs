@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use tokio::time::Sleep;
+use crate::timer::{self, Sleep};
 
 use crate::metrics::Metrics;
 use crate::TimedOut;
@@ -70,6 +70,9 @@ impl<'m, F, E> TimeLimit<'m, F, E> {
         convert: fn(TimedOut) -> E,
         call: F,
     ) -> Self {
+        if limit.is_some() {
+            timer::check(metrics.name());
+        }
         TimeLimit {
             call,
             sleep: None,
@@ -95,7 +98,7 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<'_, F, E> {
         if this.sleep.is_none() {
             // A limit too far off to represent never fires.
             match tokio::time::Instant::now().checked_add(limit) {
-                Some(at) => this.sleep.set(Some(tokio::time::sleep_until(at))),
+                Some(at) => this.sleep.set(Some(timer::sleep_until(at))),
                 None => {
                     *this.limit = None;
                     return Poll::Pending;

@@ -142,9 +142,26 @@ impl<'a> Expansion<'a> {
             future = self.timeout(t, future);
         }
         let mut setup = TokenStream::new();
+        // `retry_on`'s check, made once: the retry and the breaker both ask it.
+        // The closure calls the path against the function's `T`, so that
+        // a wrong signature is one error, at the path.
+        let check = layers.retry.as_ref().and_then(|r| r.retry_on.as_ref()).map(|path| {
+            // The argument at the path: a wrong parameter type is reported there.
+            let (check, value) = (local("check"), local_at("value", path.span()));
+            let nameable = &self.nameable;
+            let rt_at_path = item::respan(TokenStream::clone(rt), path.span());
+            let verdict = quote_spanned!(path.span()=> #rt_at_path::ResultVerdict::verdict(#path(#value)));
+            setup.extend(quote! {
+                let #check = #rt::result_check(
+                    ::core::marker::PhantomData::<fn() -> #nameable>,
+                    |#value| #verdict,
+                );
+            });
+            check
+        });
         if let Some(b) = &layers.breaker {
-            let (breaker, guarded) = self.breaker(b, future);
-            setup = breaker;
+            let (breaker, guarded) = self.breaker(b, future, check.as_ref());
+            setup.extend(breaker);
             future = guarded;
         }
         // Each layer below is a block whose value is the call's result. The
@@ -154,15 +171,16 @@ impl<'a> Expansion<'a> {
         let mut rebinds = rebinds;
         let mut value = match &layers.retry {
             Some(retry) => {
-                let value = self.retry(retry, future, rebinds);
+                let value = self.retry(retry, future, rebinds, check.as_ref());
                 rebinds = &[];
                 value
             }
             // Run again by a heal round or a tier: each run in the call's
             // attempt, for its number and key.
             None if layers.reruns().is_some() => quote!(#call.scope(#future).await),
-            // Run once: no attempt to tell of, and no swap on each poll.
-            None => quote!(#future.await),
+            // Run once: no attempt to tell of, and no swap on each poll
+            // (the runtime may give it the call's span).
+            None => quote!(#call.once(#future).await),
         };
         if let Some(h) = &layers.heal {
             value = self.heal(h, value, rebinds);
@@ -187,6 +205,13 @@ impl<'a> Expansion<'a> {
             }
             None => TokenStream::new(),
         };
+        // With a `Display` error, the figures keep the last one.
+        let finish = if show.is_empty() {
+            quote!(#call.finish(&#result);)
+        } else {
+            let show = &self.show;
+            quote!(#call.finish_showing(&#result, #show);)
+        };
         let body = quote! {
             #show
             let #metrics: &'static #rt::Metrics = {
@@ -197,7 +222,7 @@ impl<'a> Expansion<'a> {
             #setup
             let mut #call = #rt::Call::new(#metrics);
             let #result = #value;
-            #call.finish(&#result);
+            #finish
             #result
         };
         let Function { attrs, vis, .. } = self.func;
@@ -270,7 +295,13 @@ impl<'a> Expansion<'a> {
 
     /// `#[circuit_breaker]` around `future`: the statements that find the
     /// breaker, and the guarded future.
-    fn breaker(&self, b: &BreakerArgs, future: TokenStream) -> (TokenStream, TokenStream) {
+    /// With `retry_on`, the results its `check` refuses count as failures.
+    fn breaker(
+        &self,
+        b: &BreakerArgs,
+        future: TokenStream,
+        check: Option<&Ident>,
+    ) -> (TokenStream, TokenStream) {
         let Expansion {
             rt,
             rt_at_error,
@@ -332,7 +363,10 @@ impl<'a> Expansion<'a> {
             None => quote!(#rt::always),
         };
         let reject = quote_spanned!(*err_span=> #rt_at_error::rejection());
-        let guarded = quote!(#rt::breaker_call(&*#handle, #record, #metrics, #reject, #future));
+        let mut guarded = quote!(#rt::breaker_call(&*#handle, #record, #metrics, #reject, #future));
+        if let Some(check) = check {
+            guarded = quote!(#guarded.refusing(&#check));
+        }
         (setup, guarded)
     }
 
@@ -342,6 +376,7 @@ impl<'a> Expansion<'a> {
         retry: &RetryArgs,
         future: TokenStream,
         rebinds: &[TokenStream],
+        check: Option<&Ident>,
     ) -> TokenStream {
         let Expansion {
             rt,
@@ -364,18 +399,42 @@ impl<'a> Expansion<'a> {
         } else {
             quote!(#state.untimed(&mut #call, #future))
         };
-        let classify = match &retry.retry_if {
+        // With `retry_if`, the error's own hints are kept when it has them
+        // (`E: Transient`): method resolution picks `KeepHints` then.
+        let (classifier, classify) = match &retry.retry_if {
             Some(path) => {
+                let classifier = local("classify");
                 let rt = item::respan(TokenStream::clone(rt), path.span());
-                quote_spanned!(path.span()=> &#rt::RetryIf(#rt::predicate(#path)))
+                // One of the two traits goes unused, whichever is picked.
+                let nameable = &self.nameable;
+                let output = quote!(::core::marker::PhantomData::<fn() -> #nameable>);
+                let predicate = quote_spanned!(path.span()=> #rt::predicate_for(#output, #path));
+                let made = quote! {
+                    let #classifier = {
+                        #[allow(unused_imports)]
+                        use #rt::{KeepHints as _, NoHints as _};
+                        (&&#predicate).classifier()
+                    };
+                };
+                (made, quote!(&#classifier))
             }
-            None => quote_spanned!(err_span=> &#rt_at_error::ByTransient),
+            None => (
+                TokenStream::new(),
+                quote_spanned!(err_span=> &#rt_at_error::ByTransient),
+            ),
         };
         // Rustc reports an unmet bound on `E` at the argument it was
         // inferred from: place that argument at the user's error type.
         let out_at_error = local_at("out", err_span);
         let show = &self.show;
-        let decide = quote_spanned!(err_span=> #rt_at_error::after(&mut #state, &mut #call, #out_at_error, #classify, #show));
+        let decide = match check {
+            Some(check) => {
+                quote_spanned!(err_span=> #rt_at_error::after_checked(&mut #state, &mut #call, #out_at_error, #classify, &#check, #show))
+            }
+            None => {
+                quote_spanned!(err_span=> #rt_at_error::after(&mut #state, &mut #call, #out_at_error, #classify, #show))
+            }
+        };
         // A named policy is read on each call, so that a reloaded file
         // applies to the next call; otherwise the policy is a constant.
         let policy_value = match &retry.policy {
@@ -390,6 +449,7 @@ impl<'a> Expansion<'a> {
         };
         quote! {{
             let #policy: &#rt::RetryPolicy = #policy_value;
+            #classifier
             let mut #state = #rt::Retrying::new(#policy, &mut #call);
             loop {
                 #(#rebinds)*
@@ -466,6 +526,7 @@ impl<'a> Expansion<'a> {
             name,
             nameable,
             show,
+            call,
             ..
         } = self;
         let (tiers, out, result) = (local("tiers"), local("out"), local("result"));
@@ -507,10 +568,10 @@ impl<'a> Expansion<'a> {
             tiers_code.push(if n == last {
                 quote! {
                     let #out: #nameable = #run;
-                    #tiers.last(#n, #out, #show)
+                    #tiers.last(#n, #call.lap(), #out, #show)
                 }
             } else {
-                let settle = quote!(#tiers.after(#n, #out, #when, #show));
+                let settle = quote!(#tiers.after(#n, #call.lap(), #out, #when, #show));
                 quote! {
                     let #out: #nameable = #run;
                     if let #rt::Step::Done(#result) = #settle {
@@ -519,7 +580,7 @@ impl<'a> Expansion<'a> {
                 }
             });
         }
-        let settle = quote!(#tiers.after(0, #out, #when, #show));
+        let settle = quote!(#tiers.after(0, #call.lap(), #out, #when, #show));
         let listed = self.listed(quote!(Tiers(&TIERS)));
         quote! {{
             let #tiers: &'static #rt::Tiers = {

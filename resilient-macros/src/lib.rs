@@ -56,6 +56,12 @@ use layers::Kind;
 /// # Which errors are retried
 /// Those whose [`Transient`] impl says so: derive it with
 /// `#[derive(Transient)]`, implement it by hand, or pass `retry_if`.
+/// `Box<dyn Error + Send + Sync>` and `anyhow::Error` (feature `anyhow`)
+/// implement it by their chain of causes: a [`CircuitOpen`], a
+/// [`TimedOut`] or an `io::Error` found in the chain decides, and an error
+/// nothing there explains is transient. A `retry_if` predicate decides
+/// what is retried, and the error's own hints (its `retry_after`, a
+/// breaker's cooldown) still set the least wait when it is `Transient`.
 /// Permanent errors (bad credentials, invalid input, not found) are
 /// returned at once. A [`Transient::retry_after`] hint (an HTTP 429's
 /// `Retry-After`) replaces the backoff delay when longer, with any jitter
@@ -80,6 +86,7 @@ use layers::Kind;
 /// | `timeout_factor = 2.0` | growth of the per-attempt limit: 30 s, 60 s, 120 s | 1.0 |
 /// | `deadline = "2m"` | a budget for the whole call; no delay sleeps past it and the last attempt is cut at it | none |
 /// | `retry_if = path` | a `fn(&E) -> bool` deciding what is retried, instead of [`Transient`] | |
+/// | `retry_on = path` | a check of successful results: a `fn(&T) -> bool`, or `fn(&T) -> Option<Duration>` to give a wait (a 503's `Retry-After`); a refused result is retried, counted as a failed attempt by the figures and the circuit breaker, and returned as it was when the retries run out | |
 /// | `policy = "ocr"` | take every setting from the loaded policy file's `[ocr.retry]`, read on each call (see [`policy`]); not with the settings above | |
 /// | `crate = "path"` | where `resilient_async` is, for crates that re-export it | `"::resilient_async"` |
 ///
@@ -130,6 +137,7 @@ use layers::Kind;
 /// [`Transient`]: ../resilient_async/trait.Transient.html
 /// [`Transient::retry_after`]: ../resilient_async/trait.Transient.html#method.retry_after
 /// [`CircuitOpen`]: ../resilient_async/struct.CircuitOpen.html
+/// [`TimedOut`]: ../resilient_async/struct.TimedOut.html
 /// [`policy`]: ../resilient_async/policy/index.html
 /// [`attempt()`]: ../resilient_async/fn.attempt.html
 /// [`metrics`]: ../resilient_async/metrics/index.html

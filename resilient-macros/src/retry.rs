@@ -45,9 +45,6 @@ impl RetryArgs {
             },
         );
         spans.report(&spec::check(&settings), span, errors);
-        if let Some(key) = spans.of(&spec::RETRY_ON) {
-            errors.add_at(key, "`retry_on` is not available in this version");
-        }
         out.settings = settings;
         out.written = spans;
         (out.retry_if, out.retry_on, out.policy, out.krate) =

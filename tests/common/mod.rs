@@ -1,6 +1,8 @@
 //! An error type and a scripted flaky service for the integration tests.
 #![allow(dead_code)]
 
+pub mod executor;
+
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -17,7 +17,7 @@ use crate::counters::Counters;
 use crate::metrics::Metrics;
 use crate::registry::{self, Listed};
 use crate::sync::loom_const_fn;
-use crate::{rng, CircuitOpen, Name};
+use crate::{rng, CircuitOpen, ClassifyResult, Name};
 
 type Listener = dyn Fn(&Transition) + Send + Sync;
 
@@ -70,6 +70,10 @@ pub struct CircuitBreaker {
     /// breaker's snapshot shows until it closes and measures afresh.
     opened_rate: AtomicU64,
     listeners: Mutex<Vec<Arc<Listener>>>,
+    /// One of a function's per-key breakers: exported without a state
+    /// gauge, which one name could not show for many breakers.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    per_key: bool,
 }
 
 const SUCCESSES: usize = 0;
@@ -173,7 +177,20 @@ impl CircuitBreaker {
                 opened: AtomicU64::new(0),
                 opened_rate: AtomicU64::new(0),
                 listeners: Mutex::new(Vec::new()),
+                per_key: false,
             }
+        }
+    }
+
+    /// One of the per-key breakers of the function `name` in `module`.
+    pub(crate) fn for_key(
+        name: &'static str,
+        module: &'static str,
+        policy: BreakerPolicy,
+    ) -> CircuitBreaker {
+        CircuitBreaker {
+            per_key: true,
+            ..CircuitBreaker::of_function(name, module, policy)
         }
     }
 
@@ -198,7 +215,7 @@ impl CircuitBreaker {
     /// Runs `call` if the breaker admits it, and counts every error as a
     /// failure. A refused call fails with `E::from(CircuitOpen)` and `call`
     /// does not run.
-    pub fn call<T, E, F>(&self, call: F) -> BreakerCall<'_, F, E>
+    pub fn call<T, E, F>(&self, call: F) -> BreakerCall<'_, F, T, E>
     where
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
@@ -214,7 +231,7 @@ impl CircuitBreaker {
         record_if: fn(&E) -> bool,
         metrics: Option<&'b Metrics>,
         call: F,
-    ) -> BreakerCall<'b, F, E>
+    ) -> BreakerCall<'b, F, T, E>
     where
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
@@ -464,6 +481,15 @@ impl CircuitBreaker {
                 tracing::warn!(target: "resilient", breaker = name.as_str(), from, to, "circuit isolated")
             }
         }
+        #[cfg(feature = "metrics")]
+        crate::export::transition(
+            match self.module {
+                "" => name.to_string(),
+                module => format!("{module}::{name}"),
+            },
+            change.to,
+            !self.per_key,
+        );
         let transition = Transition {
             breaker: name.clone(),
             from: change.from,
@@ -626,17 +652,18 @@ pin_project_lite::pin_project! {
     /// poll, then runs the call and reports its outcome. Dropped before the
     /// call finished, it gives a probe's place back.
     #[must_use = "futures do nothing unless awaited"]
-    pub struct BreakerCall<'b, F, E> {
+    pub struct BreakerCall<'b, F, T, E> {
         breaker: &'b CircuitBreaker,
         admission: Admission,
         record_if: fn(&E) -> bool,
+        refuse: Option<&'b (dyn ClassifyResult<T> + Sync)>,
         metrics: Option<&'b Metrics>,
         reject: fn(CircuitOpen) -> E,
         #[pin]
         call: F,
     }
 
-    impl<'b, F, E> PinnedDrop for BreakerCall<'b, F, E> {
+    impl<'b, F, T, E> PinnedDrop for BreakerCall<'b, F, T, E> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if let Admission::Admitted(ticket) = *this.admission {
@@ -656,7 +683,7 @@ enum Admission {
     Settled,
 }
 
-impl<'b, F, E> BreakerCall<'b, F, E> {
+impl<'b, F, T, E> BreakerCall<'b, F, T, E> {
     /// `call` through `breaker`; a refusal becomes `reject(open)`.
     pub(crate) fn new(
         breaker: &'b CircuitBreaker,
@@ -669,14 +696,49 @@ impl<'b, F, E> BreakerCall<'b, F, E> {
             breaker,
             admission: Admission::NotAsked,
             record_if,
+            refuse: None,
             metrics,
             reject,
             call,
         }
     }
+
+    /// `call`, admitted already with `ticket` (which it now reports or
+    /// gives back).
+    #[cfg(feature = "tower")]
+    pub(crate) fn admitted(
+        breaker: &'b CircuitBreaker,
+        ticket: Ticket,
+        metrics: Option<&'b Metrics>,
+        reject: fn(CircuitOpen) -> E,
+        call: F,
+    ) -> Self {
+        let mut this = BreakerCall::new(breaker, crate::fallback::always, metrics, reject, call);
+        this.admission = Admission::Admitted(ticket);
+        this
+    }
+
+    /// Also counts as failures the successful results `check` would
+    /// retry (what a retry's `retry_on` refuses).
+    ///
+    /// ```
+    /// use resilient_core::{BreakerConfig, CircuitBreaker, CircuitOpen, RetryOn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let breaker = CircuitBreaker::new("status", BreakerConfig::new().threshold(1).build().unwrap());
+    /// let unavailable = RetryOn(|s: &u16| *s == 503);
+    /// let out: Result<u16, CircuitOpen> = breaker.call(async { Ok(503) }).refusing(&unavailable).await;
+    /// assert_eq!(out.unwrap(), 503);
+    /// assert_eq!(breaker.state(), resilient_core::circuit_breaker::State::Open);
+    /// # }
+    /// ```
+    pub fn refusing(mut self, check: &'b (dyn ClassifyResult<T> + Sync)) -> Self {
+        self.refuse = Some(check);
+        self
+    }
 }
 
-impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, E> {
+impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, T, E> {
     type Output = Result<T, E>;
 
     #[inline]
@@ -698,7 +760,12 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, E> {
         let out = ready!(this.call.poll(cx));
         // Judged while the ticket is still held: if `record_if` panics, the
         // drop gives a probe's place back.
-        let failed = matches!(&out, Err(e) if (this.record_if)(e));
+        let failed = match &out {
+            Ok(v) => this
+                .refuse
+                .is_some_and(|check| check.classify_result(v).retry),
+            Err(e) => (this.record_if)(e),
+        };
         if let Admission::Admitted(ticket) = std::mem::replace(this.admission, Admission::Settled) {
             this.breaker.settle(ticket, failed);
         }

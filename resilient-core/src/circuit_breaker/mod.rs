@@ -17,7 +17,7 @@
 //! holds a breaker open by hand until [`reset`](CircuitBreaker::reset).
 
 mod breaker;
-mod clock;
+pub(crate) mod clock;
 mod config;
 mod sharing;
 mod state;
@@ -26,6 +26,8 @@ mod window;
 #[cfg(all(test, loom))]
 mod loom_tests;
 
+#[cfg(feature = "tower")]
+pub(crate) use breaker::Ticket;
 pub use breaker::{BreakerCall, BreakerSnapshot, CircuitBreaker, Permit, Transition};
 pub use config::{BreakerConfig, BreakerPolicy, Window};
 pub use sharing::{all, get, keyed, KeyedBreakers, SharedBreaker};

@@ -267,7 +267,7 @@ impl KeyedBreakers {
                 map.remove(&k);
             }
         }
-        let breaker = Arc::new(CircuitBreaker::new(self.name, self.policy));
+        let breaker = Arc::new(CircuitBreaker::for_key(self.name, self.module, self.policy));
         map.insert(
             hash,
             Entry {

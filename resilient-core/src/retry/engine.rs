@@ -8,7 +8,12 @@ use super::RetryPolicy;
 use crate::context::{Call, Scoped};
 use crate::metrics::Metrics;
 use crate::timeout::TimeLimit;
-use crate::{rng, ByTransient, Classify, Show, Step, TimedOut, Transient, Verdict};
+use crate::{
+    rng, AcceptAll, ByTransient, Classify, ClassifyResult, Show, Step, TimedOut, Transient, Verdict,
+};
+
+/// What the events show for a result `retry_on` refused.
+const REFUSED: &str = "a result `retry_on` refused";
 
 /// Why the retries ended with an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +53,9 @@ impl<'p> Retrying<'p> {
     #[inline]
     pub fn new(policy: &'p RetryPolicy, call: &mut Call<'_>) -> Self {
         call.start_budget(policy.resolved.deadline);
+        if policy.resolved.max_retries > 0 {
+            crate::timer::check(call.metrics().name());
+        }
         Retrying {
             policy,
             retries: 0,
@@ -111,8 +119,37 @@ impl<'p> Retrying<'p> {
     where
         C: Classify<E> + ?Sized,
     {
+        self.after_checked(call, out, classify, &AcceptAll, show)
+    }
+
+    /// [`after`](Self::after), with successful results judged by `check`:
+    /// one it refuses is retried like an error; when the retries run out,
+    /// it is returned as it was, and the call counts as failed.
+    #[inline]
+    pub fn after_checked<T, E, C, R>(
+        &mut self,
+        call: &mut Call<'_>,
+        out: Result<T, E>,
+        classify: &C,
+        check: &R,
+        show: Show<E>,
+    ) -> Step<T, E>
+    where
+        C: Classify<E> + ?Sized,
+        R: ClassifyResult<T> + ?Sized,
+    {
         match out {
             Ok(value) => {
+                let verdict = check.classify_result(&value);
+                if verdict.retry {
+                    return match self.decide(call, verdict, &REFUSED) {
+                        Some(delay) => Step::Retry(delay),
+                        None => {
+                            call.refuse();
+                            Step::Done(Ok(value))
+                        }
+                    };
+                }
                 if self.retries > 0 {
                     succeeded_after_retry(call.metrics(), call.number());
                 }
@@ -268,7 +305,7 @@ impl RetryPolicy {
         &self,
         classify: &C,
         metrics: &Metrics,
-        mut operation: F,
+        operation: F,
     ) -> Result<T, E>
     where
         F: FnMut() -> Fut,
@@ -276,17 +313,55 @@ impl RetryPolicy {
         E: From<TimedOut> + Display,
         C: Classify<E> + ?Sized,
     {
+        self.run_checked(classify, &AcceptAll, metrics, operation)
+            .await
+    }
+
+    /// [`run_with`](Self::run_with), with successful results judged by
+    /// `check` (such as [`RetryOn`](crate::RetryOn)): a refused result is
+    /// retried, and returned as it was when the retries run out.
+    ///
+    /// ```
+    /// use std::io;
+    /// use resilient_core::{metrics::Metrics, ByTransient, RetryConfig, RetryOn};
+    ///
+    /// static FIGURES: Metrics = Metrics::new("status", module_path!());
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryConfig::new().max_retries(2).build().unwrap();
+    /// let status: Result<u16, io::Error> = policy
+    ///     .run_checked(&ByTransient, &RetryOn(|s: &u16| *s == 503), &FIGURES, || async { Ok(503) })
+    ///     .await;
+    /// assert_eq!(status.unwrap(), 503); // the last result, as it was
+    /// let figures = FIGURES.snapshot();
+    /// assert_eq!((figures.attempts, figures.failures), (3, 1));
+    /// # }
+    /// ```
+    pub async fn run_checked<T, E, F, Fut, C, R>(
+        &self,
+        classify: &C,
+        check: &R,
+        metrics: &Metrics,
+        mut operation: F,
+    ) -> Result<T, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<TimedOut> + Display,
+        C: Classify<E> + ?Sized,
+        R: ClassifyResult<T> + ?Sized,
+    {
         let mut call = Call::new(metrics);
         let mut retry = Retrying::new(self, &mut call);
         let out = loop {
             let out = retry.attempt(&mut call, E::from, operation()).await;
-            match retry.after(&mut call, out, classify, |e| e) {
+            match retry.after_checked(&mut call, out, classify, check, |e| e) {
                 Step::Done(out) => break out,
-                Step::Retry(delay) => tokio::time::sleep(delay).await,
+                Step::Retry(delay) => crate::timer::sleep(delay).await,
                 Step::Heal(_) | Step::Next => unreachable!("a retry only retries or ends"),
             }
         };
-        call.finish(&out);
+        call.finish_showing(&out, |e| e);
         out
     }
 }
