@@ -1,7 +1,9 @@
-//! The tutorial's scenario 3, a model unavailable: GPT-4 Vision falls back
-//! to Claude, then to a local OCR model, through `#[fallback]`. Prints which
-//! tier served each receipt and what `resilient_async::fallback::get` says the
-//! chain cost. Runs under tokio's paused clock.
+//! The tutorial's scenario 3 and its Pattern 2, a model unavailable: GPT-4
+//! Vision ($0.10, 99 % accurate) falls back to Claude ($0.05, 95 %), then to
+//! a local OCR model ($0.01, 85 %), through `#[fallback]`. Prints, as the
+//! tutorial does, each tier that failed and the one that served with its
+//! cost and accuracy, then what `resilient_async::fallback::get` says the
+//! chain cost and the accuracy to expect. Runs under tokio's paused clock.
 //!
 //! ```text
 //! cargo run --example model_fallback
@@ -56,10 +58,24 @@ async fn local_ocr(receipt: u32) -> Result<Reading, Unavailable> {
     model("local_ocr", 300, receipt).await
 }
 
-/// Costs per call served: $0.03 for GPT-4 Vision, then the alternatives'.
-#[resilient_async::fallback(claude = 0.015, local_ocr = 0.001, cost = 0.03)]
+/// The tutorial's prices and accuracies, per call served.
+#[resilient_async::fallback(
+    claude(cost = 0.05, accuracy = 0.95),
+    local_ocr(cost = 0.01, accuracy = 0.85),
+    cost = 0.10,
+    accuracy = 0.99
+)]
 async fn gpt4_vision(receipt: u32) -> Result<Reading, Unavailable> {
     model("gpt4_vision", 2000, receipt).await
+}
+
+/// The tutorial's cost and accuracy of each model.
+fn figures_of(model: &str) -> (f64, f64) {
+    match model {
+        "gpt4_vision" => (0.10, 0.99),
+        "claude" => (0.05, 0.95),
+        _ => (0.01, 0.85),
+    }
 }
 
 /// Which model served each receipt (or the error), and the chain's figures.
@@ -81,26 +97,46 @@ pub async fn main() -> Figures {
     let mut served_by = Vec::new();
     for receipt in 1..=11 {
         let out = gpt4_vision(receipt).await;
-        match &out {
-            Ok(r) => println!("receipt {receipt:>2}  {:<12} {}", r.model, r.total),
-            Err(e) => println!("receipt {receipt:>2}  every tier failed; the last error: {e}"),
+        println!("receipt {receipt}");
+        for tier in ["gpt4_vision", "claude", "local_ocr"] {
+            match &out {
+                Ok(r) if r.model == tier => {
+                    let (cost, accuracy) = figures_of(tier);
+                    println!(
+                        "  ✓ Success with {tier} (${cost}, {}% accuracy): {}",
+                        accuracy * 100.0,
+                        r.total
+                    );
+                    break;
+                }
+                _ => println!("  ✗ {tier} failed: {}", Unavailable(tier)),
+            }
+        }
+        if out.is_err() {
+            println!("  All tools in fallback chain failed");
         }
         served_by.push(out.map(|r| r.model).map_err(|e| e.to_string()));
     }
     let chain = fallback::get("gpt4_vision")
         .expect("called above")
         .snapshot();
-    println!("\ntier           cost  calls  served  failed");
+    println!("\ntier           cost  accuracy  calls  served  failed");
     for t in &chain.tiers {
-        let (name, cost) = (t.name, t.cost);
+        let (name, cost, accuracy) = (t.name, t.cost, t.accuracy.unwrap_or(0.0) * 100.0);
         let (calls, served, failed) = (t.calls, t.served, t.failures);
-        println!("{name:<12} ${cost:.3} {calls:>6} {served:>7} {failed:>7}");
+        println!("{name:<12} ${cost:.2} {accuracy:>8.0}% {calls:>6} {served:>7} {failed:>7}");
     }
     let all_primary = chain.served() as f64 * chain.tiers[0].cost;
     let (spent, served) = (chain.spent(), chain.served());
     let primary = chain.primary_rate() * 100.0;
     println!("spent ${spent:.3} on {served} receipts (GPT-4 Vision alone: ${all_primary:.3});");
     println!("the primary served {primary:.0}% of them");
+    if let Some(expected) = chain.expected_accuracy() {
+        println!(
+            "expected accuracy of the answers served: {:.1}%",
+            expected * 100.0
+        );
+    }
     let took = start.elapsed().as_secs_f64();
     println!("simulated time: {took:.1}s (tokio's paused clock; no real waiting)");
     Figures { served_by, chain }

@@ -99,8 +99,11 @@ fn model_fallback_serves_from_the_first_tier_that_works() {
             ("local_ocr", 3, 2, 1)
         ]
     );
-    assert!((f.chain.spent() - (5.0 * 0.03 + 3.0 * 0.015 + 2.0 * 0.001)).abs() < 1e-9);
+    assert!((f.chain.spent() - (5.0 * 0.10 + 3.0 * 0.05 + 2.0 * 0.01)).abs() < 1e-9);
     assert_eq!(f.chain.primary_rate(), 0.5);
+    // 5 answers at 99 %, 3 at 95 %, 2 at 85 %.
+    let expected = (5.0 * 0.99 + 3.0 * 0.95 + 2.0 * 0.85) / 10.0;
+    assert!((f.chain.expected_accuracy().unwrap() - expected).abs() < 1e-9);
 }
 
 #[test]
@@ -218,4 +221,12 @@ fn metrics_add_up() {
     assert_eq!(f.breaker.state, State::Closed);
     assert_eq!(f.breaker.rejections, ocr.rejections);
     assert!(ocr.retry_rate() > 0.5, "{ocr:?}");
+    // Every call timed; the OCR's last failure kept, as displayed.
+    for m in &f.functions {
+        assert_eq!(m.latency.unwrap().count, m.calls);
+    }
+    assert!(
+        ocr.last_error.as_deref().unwrap().contains("ocr_extract"),
+        "{ocr:?}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Outside a Tokio runtime with no sleeper installed: a function that
-//! waits panics at its first call, before its body runs, saying what to
-//! do; one that never waits runs.
+//! retries panics at its first call, before its body runs, and one under a
+//! time limit when its call first waits, saying what to do; one that never
+//! waits runs.
 
 mod common;
 
@@ -27,6 +28,17 @@ fn a_function_that_waits_panics_at_its_first_call_with_what_to_do() {
 
     #[timeout("1s")]
     async fn limited() -> Result<u32, ServiceError> {
+        // The limit's timer is armed when the call first waits.
+        let mut waited = false;
+        std::future::poll_fn(|cx| {
+            if waited {
+                return std::task::Poll::Ready(());
+            }
+            waited = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+        .await;
         Ok(1)
     }
     // Same thread: a thread once refused is asked again.
@@ -39,6 +51,12 @@ fn a_function_that_waits_panics_at_its_first_call_with_what_to_do() {
 
 #[test]
 fn a_function_that_never_waits_runs_anywhere() {
+    // A time limit on a call that answers at once needs no timer.
+    #[timeout("1s")]
+    async fn immediate() -> Result<u32, ServiceError> {
+        Ok(3)
+    }
+    assert_eq!(block_on(immediate()), Ok(3));
     #[circuit_breaker(threshold = 2)]
     async fn guarded() -> Result<u32, ServiceError> {
         Ok(7)

@@ -262,15 +262,6 @@ impl<'m> Call<'m> {
     }
 
     /// Runs the call's only attempt (a function with no retry, heal or
-    /// fallback): as it is, or in the call's span with the `metrics`
-    /// feature.
-    #[cfg(not(feature = "metrics"))]
-    #[inline(always)]
-    pub fn once<F>(&mut self, attempt: F) -> F {
-        attempt
-    }
-
-    /// Runs the call's only attempt (a function with no retry, heal or
     /// fallback) in the call's span.
     #[cfg(feature = "metrics")]
     #[inline]

@@ -57,6 +57,7 @@ fn middle(bucket: usize) -> u64 {
 struct Buckets {
     counts: [AtomicU64; BUCKETS],
     sum: AtomicU64,
+    min: AtomicU64,
     max: AtomicU64,
 }
 
@@ -84,6 +85,7 @@ impl Latency {
             Box::new(Buckets {
                 counts: [const { AtomicU64::new(0) }; BUCKETS],
                 sum: AtomicU64::new(0),
+                min: AtomicU64::new(u64::MAX),
                 max: AtomicU64::new(0),
             })
         });
@@ -92,6 +94,7 @@ impl Latency {
         let _ = b
             .sum
             .fetch_update(Relaxed, Relaxed, |s| Some(s.saturating_add(nanos)));
+        b.min.fetch_min(nanos, Relaxed);
         b.max.fetch_max(nanos, Relaxed);
     }
 
@@ -101,6 +104,7 @@ impl Latency {
                 c.store(0, Relaxed);
             }
             b.sum.store(0, Relaxed);
+            b.min.store(u64::MAX, Relaxed);
             b.max.store(0, Relaxed);
         }
     }
@@ -125,12 +129,15 @@ impl Latency {
             Duration::from_nanos(b.max.load(Relaxed))
         };
         let max = Duration::from_nanos(b.max.load(Relaxed));
+        // A bucket's middle, kept within what was seen (exact when every
+        // call took as long).
+        let min = Duration::from_nanos(b.min.load(Relaxed)).min(max);
         Some(LatencySummary {
             count,
             mean: Duration::from_nanos(b.sum.load(Relaxed) / count),
-            p50: quantile(0.50).min(max),
-            p90: quantile(0.90).min(max),
-            p99: quantile(0.99).min(max),
+            p50: quantile(0.50).clamp(min, max),
+            p90: quantile(0.90).clamp(min, max),
+            p99: quantile(0.99).clamp(min, max),
             max,
         })
     }

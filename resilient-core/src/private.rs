@@ -54,6 +54,31 @@ pub fn show<E: Loggable>() -> Show<E> {
     |e| e
 }
 
+/// The only attempt of a call (a function with no retry, heal or
+/// fallback): the future as it is, not even moved (a function returning it
+/// costs a copy of the future), or in the call's span with the `metrics`
+/// feature.
+#[cfg(not(feature = "metrics"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __resilient_once {
+    ($call:expr, $attempt:expr) => {
+        $attempt
+    };
+}
+
+/// The only attempt of a call, in the call's span (feature `metrics`).
+#[cfg(feature = "metrics")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __resilient_once {
+    ($call:expr, $attempt:expr) => {
+        $call.once($attempt)
+    };
+}
+
+pub use crate::__resilient_once as once;
+
 /// [`Retrying::after`], called with the outcome placed at the user's error
 /// type, where an unmet bound of the classification is reported.
 #[inline]

@@ -70,9 +70,6 @@ impl<'m, F, E> TimeLimit<'m, F, E> {
         convert: fn(TimedOut) -> E,
         call: F,
     ) -> Self {
-        if limit.is_some() {
-            timer::check(metrics.name());
-        }
         TimeLimit {
             call,
             sleep: None,
@@ -96,6 +93,8 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<'_, F, E> {
             return Poll::Pending;
         };
         if this.sleep.is_none() {
+            // The first wait: a call that never waits needs no timer.
+            timer::check(this.metrics.name());
             // A limit too far off to represent never fires.
             match tokio::time::Instant::now().checked_add(limit) {
                 Some(at) => this.sleep.set(Some(timer::sleep_until(at))),

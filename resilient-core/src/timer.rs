@@ -3,9 +3,11 @@
 //! [`set_sleeper`].
 //!
 //! Only waits need a timer: retry delays, time limits and heal rounds. A
-//! function that has one of those and runs outside a Tokio runtime with no
-//! sleeper installed panics at its first call, saying so, rather than at
-//! its first retry, when the service is already failing.
+//! function that retries or heals, run outside a Tokio runtime with no
+//! sleeper installed, panics at its first call, saying so, rather than at
+//! its first retry, when the service is already failing; a time limit
+//! checks when its call first waits (a call that answers at once needs no
+//! timer).
 //!
 //! ```
 //! use std::future::Future;

@@ -180,7 +180,7 @@ impl<'a> Expansion<'a> {
             None if layers.reruns().is_some() => quote!(#call.scope(#future).await),
             // Run once: no attempt to tell of, and no swap on each poll
             // (the runtime may give it the call's span).
-            None => quote!(#call.once(#future).await),
+            None => quote!(#rt::once!(#call, #future).await),
         };
         if let Some(h) = &layers.heal {
             value = self.heal(h, value, rebinds);

@@ -75,7 +75,7 @@ use layers::Kind;
 ///
 /// | argument | meaning | default |
 /// |---|---|---|
-/// | `max = N` | retries after the first attempt: `max = 3` makes at most 4 attempts (as Polly's `RetryCount` and the tutorial's `ErrorRecoveryPolicy.max_retries`); `max = 0` makes one, for a policy that only falls back | 3 |
+/// | `max = N` | retries after the first attempt: `max = 3` makes at most 4 attempts (as Polly's `RetryCount` and the tutorial's `ErrorRecoveryPolicy.max_retries`; the tutorial's loops, `for attempt in range(n)`, make `n` attempts in all: write `attempts = n` for those); `max = 0` makes one, for a policy that only falls back | 3 |
 /// | `attempts = N` | attempts counting the first; instead of `max` | 4 |
 /// | `backoff = 2.0` or `"100ms"` | the first delay, in seconds or as a duration string | `"100ms"` |
 /// | `schedule = "exponential"` | `"exponential"` (`backoff × factor^n`), `"linear"` (`backoff × (n+1)`) or `"constant"` | exponential |
