@@ -9,6 +9,8 @@ use std::time::Duration;
 use resilient_async::circuit_breaker::State;
 use resilient_async::ItemError;
 
+#[path = "../examples/build_resilient_pipeline.rs"]
+mod build_resilient_pipeline;
 #[path = "../examples/circuit_breaker_scenario.rs"]
 mod circuit_breaker_scenario;
 #[path = "../examples/jitter.rs"]
@@ -228,5 +230,49 @@ fn metrics_add_up() {
     assert!(
         ocr.last_error.as_deref().unwrap().contains("ocr_extract"),
         "{ocr:?}"
+    );
+}
+
+#[test]
+fn build_resilient_pipeline_runs_the_tutorials_policies_through_the_executor() {
+    let f = build_resilient_pipeline::main();
+    let served: Vec<_> = f
+        .results
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .map(|t| t.split(':').next().unwrap())
+                .map_err(String::as_str)
+        })
+        .collect();
+    let (gpt, claude, local) = (Ok("gpt4_vision"), Ok("claude_vision"), Ok("local_ocr"));
+    assert_eq!(
+        served,
+        [
+            gpt,
+            gpt,
+            claude,
+            claude,
+            local,
+            local,
+            gpt,
+            Err("local_ocr: 503 service unavailable")
+        ]
+    );
+    // Three retries, 2 s, 4 s and 8 s after each 100 ms attempt.
+    assert_eq!(
+        f.tesseract_attempts,
+        [ms(0), ms(2_100), ms(6_200), ms(14_300)]
+    );
+    // Every tool counted under its own name; no retry on the vision chain.
+    let calls: Vec<_> = f.calls.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    assert_eq!(
+        calls,
+        [
+            ("gpt4_vision", 8),
+            ("claude_vision", 5),
+            ("local_ocr", 3),
+            ("tesseract_ocr", 1)
+        ]
     );
 }

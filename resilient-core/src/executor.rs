@@ -94,6 +94,8 @@ impl<Req, Resp, E> Tool<Req, Resp, E> {
 /// Tools taking a `Req` and returning `Result<Resp, E>`, run by name.
 pub struct Executor<Req, Resp, E> {
     tools: HashMap<String, Tool<Req, Resp, E>>,
+    /// Policies given at registration.
+    own: HashMap<String, Policy>,
     policies: Option<Arc<Policies>>,
 }
 
@@ -123,6 +125,7 @@ impl<Req, Resp, E> Executor<Req, Resp, E> {
     pub fn new() -> Self {
         Executor {
             tools: HashMap::new(),
+            own: HashMap::new(),
             policies: None,
         }
     }
@@ -142,12 +145,29 @@ impl<Req, Resp, E> Executor<Req, Resp, E> {
         self.tools.insert(name, tool);
     }
 
+    /// Registers `tool` under `name` with its own `policy` (the tutorial's
+    /// `registry.register(tool, error_policy=...)`): it is used for this
+    /// tool in place of the loaded or set policies.
+    pub fn register_with<F, Fut>(&mut self, name: impl Into<String>, policy: Policy, tool: F)
+    where
+        F: Fn(Req) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Resp, E>> + Send + 'static,
+    {
+        let name = name.into();
+        self.register(name.clone(), tool);
+        self.own.insert(name, policy);
+    }
+
     /// Uses these policies rather than the loaded ones.
     pub fn set_policies(&mut self, policies: Policies) {
         self.policies = Some(Arc::new(policies));
     }
 
-    fn policy(&self, name: &str) -> Policy {
+    /// The policy `name` runs with: its own, else the set or loaded one.
+    pub fn policy(&self, name: &str) -> Policy {
+        if let Some(own) = self.own.get(name) {
+            return own.clone();
+        }
         match &self.policies {
             Some(p) => p.get(name).cloned(),
             None => crate::policy::get(name),
@@ -182,8 +202,22 @@ where
     /// [`ExecError::UnknownTool`] for a name (or a fallback name) that is
     /// not registered; otherwise the last tool's last error.
     pub async fn run(&self, name: &str, req: Req) -> Result<Resp, ExecError<E>> {
-        let policy = self.policy(name);
-        let mut out = self.run_one(name, &policy, req.clone()).await;
+        self.run_with(name, req, &self.policy(name)).await
+    }
+
+    /// [`run`](Self::run) with `policy` for this call (the tutorial's
+    /// `execute_with_recovery(tool_name, params, policy)`); the fallback
+    /// tools run with their own.
+    ///
+    /// # Errors
+    /// As [`run`](Self::run).
+    pub async fn run_with(
+        &self,
+        name: &str,
+        req: Req,
+        policy: &Policy,
+    ) -> Result<Resp, ExecError<E>> {
+        let mut out = self.run_one(name, policy, req.clone()).await;
         for next in &policy.fallback {
             match out {
                 Err(ExecError::Failed(ref e)) => {

@@ -84,6 +84,91 @@ pub struct Policy {
     pub fallback: Vec<String>,
 }
 
+/// The tutorial's `ErrorStrategy`: what a policy does when its tool fails,
+/// read from what the policy holds.
+///
+/// ```
+/// use resilient_core::policy::{ErrorStrategy, Policy};
+/// use resilient_core::RetryConfig;
+///
+/// let retry = Policy { retry: Some(RetryConfig::new().build().unwrap()), ..Policy::default() };
+/// assert_eq!(retry.strategy(), ErrorStrategy::Retry);
+/// let fallback = Policy { fallback: vec!["local_ocr".into()], ..Policy::default() };
+/// assert_eq!(fallback.strategy(), ErrorStrategy::Fallback);
+/// assert_eq!(Policy::default().strategy(), ErrorStrategy::Fail);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorStrategy {
+    /// Retry the tool (`max_retries > 0`), with no fallback.
+    Retry,
+    /// Try the fallback tools in order, without retrying the tool
+    /// (`max_retries = 0`: "don't retry, just fallback").
+    Fallback,
+    /// Retry the tool, then try the fallback tools.
+    RetryThenFallback,
+    /// Neither: the first error is returned (a breaker or a time limit may
+    /// still apply).
+    Fail,
+}
+
+impl Policy {
+    /// The tutorial's `ErrorRecoveryPolicy(strategy=RETRY, max_retries,
+    /// retry_backoff)`: `max_retries` retries, `retry_backoff` seconds
+    /// apart and doubling (`2.0`: 2 s, 4 s, 8 s).
+    ///
+    /// # Errors
+    /// As [`RetryConfig::build`](crate::RetryConfig::build), naming the field.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resilient_core::policy::{ErrorStrategy, Policy};
+    ///
+    /// let ocr = Policy::retrying(3, 2.0).unwrap();
+    /// let retry = ocr.retry.unwrap();
+    /// assert_eq!(retry.max_retries(), 3);
+    /// assert_eq!(ocr.strategy(), ErrorStrategy::Retry);
+    /// assert!(Policy::retrying(3, -1.0).is_err());
+    /// ```
+    pub fn retrying(max_retries: u32, retry_backoff: f64) -> Result<Policy, crate::ConfigError> {
+        let backoff = Duration::try_from_secs_f64(retry_backoff).unwrap_or(Duration::ZERO);
+        let retry = crate::RetryConfig::new()
+            .max_retries(max_retries)
+            .backoff(backoff)
+            .build()?;
+        Ok(Policy {
+            retry: Some(retry),
+            ..Policy::default()
+        })
+    }
+
+    /// The tutorial's `ErrorRecoveryPolicy(strategy=FALLBACK, max_retries=0,
+    /// fallback_tools)`: no retry, then each of `tools` in order.
+    ///
+    /// ```
+    /// use resilient_core::policy::{ErrorStrategy, Policy};
+    ///
+    /// let vision = Policy::falling_back(["claude_vision", "local_ocr"]);
+    /// assert_eq!(vision.strategy(), ErrorStrategy::Fallback);
+    /// ```
+    pub fn falling_back<S: Into<String>>(tools: impl IntoIterator<Item = S>) -> Policy {
+        Policy {
+            fallback: tools.into_iter().map(Into::into).collect(),
+            ..Policy::default()
+        }
+    }
+
+    /// What the policy does when its tool fails.
+    pub fn strategy(&self) -> ErrorStrategy {
+        let retries = self.retry.is_some_and(|r| r.max_retries() > 0);
+        match (retries, self.fallback.is_empty()) {
+            (true, true) => ErrorStrategy::Retry,
+            (false, false) => ErrorStrategy::Fallback,
+            (true, false) => ErrorStrategy::RetryThenFallback,
+            (false, true) => ErrorStrategy::Fail,
+        }
+    }
+}
+
 /// A set of named policies, checked.
 ///
 /// ```
