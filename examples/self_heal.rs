@@ -5,6 +5,12 @@
 //! `Heal::GiveUp` when nothing can help. `#[self_heal]` then runs the OCR
 //! again. Runs under tokio's paused clock.
 //!
+//! Here every round diagnoses, so a receipt with two problems gets both
+//! fixes in turn. The tutorial's exact shape, one diagnosis and then the
+//! original call retried at once, 0.5 s and 1.5 s later, is
+//! `#[self_heal(diagnoser = diagnose, then = retry(attempts = 3, backoff =
+//! "500ms"))]` (`tests/self_heal.rs` replays it).
+//!
 //! ```text
 //! cargo run --example self_heal
 //! ```
@@ -107,6 +113,7 @@ pub async fn main() -> Figures {
     ];
     let mut receipts = Vec::new();
     println!("Five receipts through #[self_heal(diagnoser = diagnose, max = 2)]:");
+    println!("(each round diagnoses; the tutorial diagnoses once, then retries: `then = retry(attempts = 3, backoff = \"500ms\")`)");
     for (id, problems) in (1..).zip(problems) {
         let receipt = Receipt {
             id,

@@ -81,7 +81,9 @@ fn client(middleware: Middleware, script: &Script) -> ClientWithMiddleware {
 }
 
 fn retrying(max: u32) -> Middleware {
-    Middleware::new(format!("mw_{max}_{}", rand::random::<u32>())).retry(
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    Middleware::new(format!("mw_{max}_{n}")).retry(
         RetryConfig::new()
             .max_retries(max)
             .backoff(Duration::from_millis(100))

@@ -186,3 +186,125 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     .await;
     out.into_iter().map(Option::unwrap).collect()
 }
+
+/// The tutorial's shape (Self-Healing Workflows): the first failure is
+/// diagnosed once, the fix applied, then the original call is retried up
+/// to three times, 0.5 s and 1 s apart, without diagnosing again: four
+/// calls in all.
+mod tutorial_shape {
+    use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use resilient_async::{self_heal, Heal, Transient};
+    use tokio::time::Instant;
+
+    #[derive(Debug, Clone, PartialEq, Transient)]
+    #[transient]
+    enum OcrError {
+        ImageQuality,
+        Encoding,
+        Unavailable,
+    }
+
+    impl std::fmt::Display for OcrError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    /// The receipt's state, and when each OCR call and fix happened.
+    #[derive(Default)]
+    struct Receipt {
+        preprocessed: bool,
+        encoding_fixed: bool,
+        log: Vec<(Duration, &'static str)>,
+    }
+
+    fn at(start: Instant) -> Duration {
+        Instant::now() - start
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn diagnose_once_fix_then_retry_three_times() {
+        static RECEIPT: Mutex<Option<(Instant, Receipt)>> = Mutex::new(None);
+        static DIAGNOSES: AtomicU32 = AtomicU32::new(0);
+        static CALLS: AtomicU32 = AtomicU32::new(0);
+        *RECEIPT.lock().unwrap() = Some((Instant::now(), Receipt::default()));
+
+        // The diagnostic agent: poor image → preprocess; bad encoding → fix it.
+        async fn diagnose(error: &OcrError) -> Heal {
+            DIAGNOSES.fetch_add(1, SeqCst);
+            let mut r = RECEIPT.lock().unwrap();
+            let (start, receipt) = r.as_mut().unwrap();
+            let now = at(*start);
+            if *error == OcrError::ImageQuality {
+                receipt.preprocessed = true;
+                receipt.log.push((now, "preprocess_image"));
+                // The tutorial applies both fixes its diagnosis names.
+                receipt.encoding_fixed = true;
+                receipt.log.push((now, "fix_encoding"));
+            }
+            Heal::Retry
+        }
+
+        #[self_heal(diagnoser = diagnose, then = retry(attempts = 3, backoff = "500ms"))]
+        async fn extract_after_fix() -> Result<&'static str, OcrError> {
+            let n = CALLS.fetch_add(1, SeqCst);
+            let mut r = RECEIPT.lock().unwrap();
+            let (start, receipt) = r.as_mut().unwrap();
+            receipt.log.push((at(*start), "ocr"));
+            match (receipt.preprocessed, receipt.encoding_fixed, n) {
+                (false, _, _) => Err(OcrError::ImageQuality),
+                (true, false, _) => Err(OcrError::Encoding),
+                // The service is still flaky for two calls after the fix.
+                (true, true, 1 | 2) => Err(OcrError::Unavailable),
+                _ => Ok("TOTAL 12.50"),
+            }
+        }
+
+        assert_eq!(extract_after_fix().await, Ok("TOTAL 12.50"));
+        let log = RECEIPT.lock().unwrap().take().unwrap().1.log;
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(
+            log,
+            [
+                (ms(0), "ocr"),
+                (ms(0), "preprocess_image"),
+                (ms(0), "fix_encoding"),
+                (ms(0), "ocr"),
+                (ms(500), "ocr"),
+                (ms(1500), "ocr"),
+            ]
+        );
+        assert_eq!(DIAGNOSES.load(SeqCst), 1);
+        let h = resilient_async::heal::get("self_heal::tutorial_shape::extract_after_fix")
+            .unwrap()
+            .snapshot();
+        assert_eq!((h.diagnosed, h.healed, h.gave_up), (1, 1, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_three_failed_retries_the_last_error_is_returned() {
+        static CALLS: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
+        static DIAGNOSES: AtomicU32 = AtomicU32::new(0);
+        async fn diagnose(_: &OcrError, _: &Instant) -> Heal {
+            DIAGNOSES.fetch_add(1, SeqCst);
+            Heal::Retry
+        }
+        let start = Instant::now();
+        #[self_heal(diagnoser = diagnose, then = retry(attempts = 3, backoff = "500ms"))]
+        async fn down_after_fix(start: Instant) -> Result<(), OcrError> {
+            CALLS.lock().unwrap().push(Instant::now() - start);
+            Err(OcrError::Unavailable)
+        }
+        assert_eq!(down_after_fix(start).await, Err(OcrError::Unavailable));
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(*CALLS.lock().unwrap(), [ms(0), ms(0), ms(500), ms(1500)]);
+        assert_eq!(DIAGNOSES.load(SeqCst), 1);
+        let h = resilient_async::heal::get("self_heal::tutorial_shape::down_after_fix")
+            .unwrap()
+            .snapshot();
+        assert_eq!((h.diagnosed, h.healed, h.gave_up), (1, 0, 1));
+    }
+}

@@ -208,3 +208,12 @@ pub async fn predicates() -> Result<u16, Error> {
 pub async fn boxed() -> Result<u16, Box<dyn std::error::Error + Send + Sync>> {
     Ok(200)
 }
+
+/// The tutorial's self-healing shape: one diagnosis, then retries.
+#[cfg_attr(
+    feature = "with",
+    self_heal(diagnoser = diagnose, then = retry(attempts = 3, backoff = "500ms"))
+)]
+pub async fn heal_then_retry() -> Result<u32, Error> {
+    Ok(5)
+}

@@ -49,7 +49,8 @@ impl fmt::Display for IdempotencyKey {
 
 /// Its first half is never 0, which marks a key not drawn yet.
 fn draw() -> [u64; 2] {
-    [rand::random::<u64>() | 1, rand::random::<u64>()]
+    let [high, low] = crate::rng::key_bits();
+    [high | 1, low]
 }
 
 /// A key of its own, for a request made outside any call.

@@ -180,10 +180,7 @@ impl Tiers {
     #[cfg(feature = "metrics")]
     fn export(&self, tier: usize, served: bool, took: u64) {
         let handles = self.export.get_or_init(|| {
-            let function = match self.module {
-                "" => self.function.to_string(),
-                module => format!("{module}::{}", self.function),
-            };
+            let function = Listed::path(self);
             self.tiers
                 .iter()
                 .map(|t| crate::export::TierHandles::new(&function, t.name))

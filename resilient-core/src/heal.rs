@@ -39,7 +39,7 @@ use tokio::time::Instant;
 
 use crate::context::Call;
 use crate::registry::{self, Handle, Listed};
-use crate::{ConfigError, Show, Step};
+use crate::{ConfigError, RetryPolicy, Show, Step};
 
 /// What a diagnoser decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,7 @@ pub enum Heal {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HealConfig {
     settings: Settings,
+    then: Option<RetryPolicy>,
 }
 
 impl Default for HealConfig {
@@ -87,12 +88,16 @@ impl HealConfig {
     pub const fn new() -> Self {
         HealConfig {
             settings: Settings::NEW,
+            then: None,
         }
     }
 
     #[cfg(feature = "policy-files")]
     pub(crate) const fn from_settings(settings: Settings) -> Self {
-        HealConfig { settings }
+        HealConfig {
+            settings,
+            then: None,
+        }
     }
 
     /// The config with `value` for `key`, as the attribute read it: how an
@@ -129,6 +134,30 @@ impl HealConfig {
         self
     }
 
+    /// The tutorial's shape: diagnose once, apply the fix, then run the
+    /// original call again on `retries`' schedule (its first attempt at
+    /// once, the next after its backoff), without diagnosing again. Not with
+    /// [`max`](Self::max) or [`backoff`](Self::backoff); the retries' time
+    /// limits (`timeout`, `deadline`) do not apply here: put them on the
+    /// layers inside.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resilient_core::heal::HealConfig;
+    /// use resilient_core::RetryConfig;
+    ///
+    /// let retries = RetryConfig::new().max_retries(2).backoff(Duration::from_millis(500)).build().unwrap();
+    /// let policy = HealConfig::new().then(retries).build().unwrap();
+    /// assert_eq!(policy.max(), 1);
+    /// let err = HealConfig::new().then(retries).max(3).build().unwrap_err();
+    /// assert_eq!(err.field(), "max");
+    /// ```
+    pub const fn then(mut self, retries: RetryPolicy) -> Self {
+        self.then = Some(retries);
+        self.settings.written.mark(&spec::THEN);
+        self
+    }
+
     /// Checks the settings and makes the policy.
     ///
     /// # Errors
@@ -138,16 +167,27 @@ impl HealConfig {
         match spec::check(&self.settings).first() {
             Some(v) => Err(ConfigError::new(v)),
             None => Ok(HealPolicy {
-                resolved: self.settings.resolve(),
+                resolved: match self.then {
+                    // One diagnosis, then the retries.
+                    Some(_) => spec::Resolved {
+                        max: 1,
+                        backoff: Duration::ZERO,
+                        ..self.settings.resolve()
+                    },
+                    None => self.settings.resolve(),
+                },
+                then: self.then,
             }),
         }
     }
 }
 
 /// A checked self-healing policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HealPolicy {
     resolved: Resolved,
+    /// After the diagnosis, the original call's retries.
+    then: Option<RetryPolicy>,
 }
 
 impl HealPolicy {
@@ -218,11 +258,7 @@ impl Healer {
     #[cfg(feature = "metrics")]
     #[cold]
     fn export(&self, event: &'static str) {
-        let function = match self.module {
-            "" => self.name.to_string(),
-            module => format!("{module}::{}", self.name),
-        };
-        crate::export::heal(function, event);
+        crate::export::heal(Listed::path(self), event);
     }
 
     /// The healer called `name`, with `policy`.
@@ -325,6 +361,9 @@ pub struct Healing<'h> {
     healer: &'h Healer,
     round: u32,
     seen: u64,
+    /// With `then`, once the fix is in: the retries made, and the last
+    /// delay.
+    retrying: Option<(u32, Duration)>,
 }
 
 impl<'h> Healing<'h> {
@@ -336,6 +375,7 @@ impl<'h> Healing<'h> {
             healer,
             round: 0,
             seen: 0,
+            retrying: None,
         }
     }
 
@@ -355,12 +395,38 @@ impl<'h> Healing<'h> {
                 }
                 Step::Done(Ok(value))
             }
-            Err(error) if self.round >= self.healer.policy.max() => {
-                self.spent(show(&error));
-                Step::Done(Err(error))
-            }
-            Err(error) => Step::Heal(error),
+            Err(error) => match (self.retrying, self.healer.policy.then) {
+                (Some(done), Some(then)) => match self.then_delay(&then, done) {
+                    Some(delay) => Step::Retry(delay),
+                    None => {
+                        self.spent(show(&error));
+                        Step::Done(Err(error))
+                    }
+                },
+                _ if self.round >= self.healer.policy.max() => {
+                    self.spent(show(&error));
+                    Step::Done(Err(error))
+                }
+                _ => Step::Heal(error),
+            },
         }
+    }
+
+    /// After the fix, the wait before the next retry of `then`, or `None`
+    /// when its retries are spent.
+    #[cold]
+    fn then_delay(
+        &mut self,
+        then: &RetryPolicy,
+        (retries, previous): (u32, Duration),
+    ) -> Option<Duration> {
+        if retries >= then.max_retries() {
+            return None;
+        }
+        let delay = crate::rng::with(|rng| then.delay(retries, previous, None, rng))?;
+        self.retrying = Some((retries + 1, delay));
+        tracing::info!(target: "resilient", function = self.healer.name, retry = retries + 1, ?delay, "retrying after the fix");
+        Some(delay)
     }
 
     #[cold]
@@ -445,7 +511,13 @@ impl<'h> Healing<'h> {
                 deadline.is_none_or(|end| Instant::now().checked_add(*d).is_some_and(|t| t < end))
             });
             match delay {
-                Some(_) => self.round += 1,
+                Some(_) => {
+                    self.round += 1;
+                    if let Some(then) = h.policy.then {
+                        // The fix is in: the original call's retries follow.
+                        self.retrying = Some((0, then.resolved.backoff));
+                    }
+                }
                 None => {
                     h.gave_up.fetch_add(1, Relaxed);
                     #[cfg(feature = "metrics")]

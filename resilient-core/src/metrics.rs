@@ -115,19 +115,12 @@ impl Metrics {
         self.module
     }
 
-    /// The label the figures are exported under: `module::function`.
-    #[cfg(feature = "metrics")]
-    pub(crate) fn label(&self) -> String {
-        match self.module {
-            "" => self.name.to_string(),
-            module => format!("{module}::{}", self.name),
-        }
-    }
-
+    /// The handles the figures are exported with, labelled
+    /// `module::function`.
     #[cfg(feature = "metrics")]
     fn export(&self) -> &crate::export::Handles {
         self.export
-            .get_or_init(|| crate::export::Handles::new(&self.label()))
+            .get_or_init(|| crate::export::Handles::new(&Listed::path(self)))
     }
 
     /// Counts a call that returned `Ok`.

@@ -8,6 +8,18 @@ use rand::SeedableRng;
 
 thread_local! {
     static RNG: RefCell<SmallRng> = RefCell::new(SmallRng::from_os_rng());
+    /// The idempotency keys' own generator: seeding the jitter must never
+    /// make two processes draw the same keys.
+    static KEYS: RefCell<SmallRng> = RefCell::new(SmallRng::from_os_rng());
+}
+
+/// 128 bits for an idempotency key, from the OS-seeded key generator.
+pub(crate) fn key_bits() -> [u64; 2] {
+    use rand::Rng;
+    KEYS.with(|r| {
+        let mut r = r.borrow_mut();
+        [r.random(), r.random()]
+    })
 }
 
 /// Seeds the jitter of every retry that runs on this thread from now on.

@@ -129,6 +129,17 @@ impl Spans {
     /// of truth; the attribute has refused what breaks a rule, so the
     /// build never fails.
     pub(crate) fn policy(&self, rt: &TokenStream, spec: &str, config: &str) -> TokenStream {
+        self.policy_and(rt, spec, config, TokenStream::new())
+    }
+
+    /// [`policy`](Self::policy), with `more` builder calls before `build`.
+    pub(crate) fn policy_and(
+        &self,
+        rt: &TokenStream,
+        spec: &str,
+        config: &str,
+        more: TokenStream,
+    ) -> TokenStream {
         let spec = Ident::new(spec, Span::call_site());
         let config = Ident::new(config, Span::call_site());
         let settings = self.values.iter().map(|(key, value)| {
@@ -138,7 +149,7 @@ impl Spans {
         });
         let policy = Ident::new("__resilient_policy", Span::mixed_site());
         quote::quote! {
-            match #rt::#config::new() #(#settings)* .build() {
+            match #rt::#config::new() #(#settings)* #more .build() {
                 ::core::result::Result::Ok(#policy) => #policy,
                 ::core::result::Result::Err(_) => ::core::panic!("checked when the attribute expanded"),
             }

@@ -499,6 +499,8 @@ impl<'a> Expansion<'a> {
                 let #out = { #(#rebinds)* #value };
                 match #heal.after(#out, #show) {
                     #rt::Step::Done(#result) => break #result,
+                    // `then`'s retries, after the fix.
+                    #rt::Step::Retry(#delay) => #rt::sleep(#delay).await,
                     #rt::Step::Heal(#error) => {
                         let #delay = #heal.remedy(&#call, #show(&#error), #diagnose).await;
                         match #delay {

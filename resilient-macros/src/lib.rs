@@ -349,6 +349,7 @@ pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `max = N` | heal rounds at most | 2 |
 /// | `backoff = "100ms"` | wait before round n: `backoff × 2^n`, or longer if the diagnoser says `Heal::RetryAfter` | `"100ms"` |
 /// | `timeout = "10s"` | a limit on each diagnosis (and on the wait for another call's); the call's `deadline` bounds it too | none |
+/// | `then = retry(attempts = 3, backoff = "500ms")` | the tutorial's shape: one diagnosis, then the original call again at once and on this retry schedule (`#[retry]`'s keys for a schedule), without diagnosing again; not with `max` or `backoff` | |
 /// | `crate = "path"` | where `resilient_async` is | `"::resilient_async"` |
 ///
 /// One remedy runs at a time per function: calls that fail while another

@@ -52,6 +52,22 @@ impl RetryArgs {
         out
     }
 
+    /// Where a key that a schedule alone cannot take was written: a time
+    /// limit, a predicate, a named policy or a crate path.
+    pub(crate) fn code_key_or_time_limit(&self) -> Option<Span> {
+        [
+            &spec::TIMEOUT,
+            &spec::TIMEOUT_FACTOR,
+            &spec::DEADLINE,
+            &spec::RETRY_IF,
+            &spec::RETRY_ON,
+            &spec::POLICY,
+            &spec::CRATE,
+        ]
+        .into_iter()
+        .find_map(|k| self.written.of(k))
+    }
+
     /// Whether attempts run under a time limit, which needs
     /// `E: From<TimedOut>`.
     pub(crate) fn is_timed(&self) -> bool {

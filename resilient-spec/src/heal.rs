@@ -13,6 +13,16 @@ pub const MAX: Key = key(1, "max", Kind::Count, true, "2");
 pub const BACKOFF: Key = key(2, "backoff", Kind::Duration, true, "\"100ms\"");
 /// `timeout = "10s"`: a limit on each diagnosis and remedy.
 pub const TIMEOUT: Key = key(3, "timeout", Kind::Duration, true, "\"10s\"");
+/// `then = retry(attempts = 3, backoff = "500ms")`: the tutorial's shape:
+/// one diagnosis, then the original call retried on this schedule without
+/// diagnosing again. Attributes and builders only.
+pub const THEN: Key = key(
+    5,
+    "then",
+    Kind::Expr,
+    false,
+    "retry(attempts = 3, backoff = \"500ms\")",
+);
 /// `crate = "path"`: where the runtime is.
 pub const CRATE: Key = key(
     4,
@@ -34,7 +44,7 @@ const fn key(id: u8, name: &'static str, kind: Kind, in_file: bool, example: &'s
 }
 
 /// Every key of `#[self_heal]`.
-pub const KEYS: &[Key] = &[DIAGNOSER, MAX, BACKOFF, TIMEOUT, CRATE];
+pub const KEYS: &[Key] = &[DIAGNOSER, MAX, BACKOFF, TIMEOUT, CRATE, THEN];
 
 /// A heal policy with every default applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +108,7 @@ impl Settings {
             },
             (2, Value::Duration(d)) => self.backoff = Some(d),
             (3, Value::Duration(d)) => self.timeout = Some(d),
-            (0 | 4, Value::Code | Value::Text { .. }) => {}
+            (0 | 4 | 5, Value::Code | Value::Text { .. }) => {}
             _ => return Err(WrongKind(key.name)),
         }
         Ok(None)
@@ -131,6 +141,24 @@ impl Settings {
 pub const fn check(s: &Settings) -> Report {
     let mut r = Report::new();
     rule::at_least(&mut r, &MAX, s.max, 1);
+    if s.written.has(&THEN) {
+        if s.max.is_some() {
+            rule::text(
+                &mut r,
+                &MAX,
+                "repeats the diagnosis each round; with {o}, one diagnosis is followed by its retries",
+                Some(&THEN),
+            );
+        }
+        if s.backoff.is_some() {
+            rule::text(
+                &mut r,
+                &BACKOFF,
+                "spaces diagnosis rounds; with {o}, its own `backoff` spaces the retries",
+                Some(&THEN),
+            );
+        }
+    }
     rule::duration(&mut r, &BACKOFF, s.backoff);
     rule::duration(&mut r, &TIMEOUT, s.timeout);
     r

@@ -482,14 +482,7 @@ impl CircuitBreaker {
             }
         }
         #[cfg(feature = "metrics")]
-        crate::export::transition(
-            match self.module {
-                "" => name.to_string(),
-                module => format!("{module}::{name}"),
-            },
-            change.to,
-            !self.per_key,
-        );
+        crate::export::transition(Listed::path(self), change.to, !self.per_key);
         let transition = Transition {
             breaker: name.clone(),
             from: change.from,
