@@ -2,8 +2,10 @@
 //! takes only 20 requests per 100 ms. Without jitter, every client turned
 //! away retries at the same instants (1 s, 3 s, 7 s later): each wave is a
 //! spike the service turns away again. With `jitter`, each delay is drawn
-//! from `[0, d]` and the retries spread out. `resilient_async::seed_jitter` makes
-//! the draws repeat from run to run. Runs under tokio's paused clock.
+//! from `[0, d]` and the retries spread out; with the tutorial's Pattern 1,
+//! `jitter = "additive"`, from `[d, 1.5 d]`: never sooner than the schedule.
+//! `resilient_async::seed_jitter` makes the draws repeat from run to run.
+//! Runs under tokio's paused clock.
 //!
 //! ```text
 //! cargo run --example jitter
@@ -53,6 +55,20 @@ async fn fetch_jittered(service: &Service) -> io::Result<()> {
     service.get().await
 }
 
+/// The tutorial's Pattern 1: `base + uniform(0, base / 2)`.
+#[retry(max = 3, backoff = "1s", jitter = "additive")]
+async fn fetch_additive(service: &Service) -> io::Result<()> {
+    service.get().await
+}
+
+/// How a herd's clients wait.
+#[derive(Debug, Clone, Copy)]
+enum Waits {
+    InStep,
+    Full,
+    Additive,
+}
+
 /// What a herd of 100 clients did: retries in each of the first 8 seconds,
 /// retries in the busiest 100 ms, clients that gave up after 4 attempts,
 /// and when the last one finished.
@@ -68,6 +84,8 @@ pub struct Herd {
 pub struct Figures {
     pub in_step: Herd,
     pub jittered: Herd,
+    /// The tutorial's jitter.
+    pub additive: Herd,
 }
 
 impl Termination for Figures {
@@ -76,7 +94,7 @@ impl Termination for Figures {
     }
 }
 
-async fn herd(jitter: bool) -> Herd {
+async fn herd(waits: Waits) -> Herd {
     let (started, per_slot, retries) = (Instant::now(), Mutex::default(), Mutex::default());
     let service = Arc::new(Service {
         started,
@@ -87,9 +105,10 @@ async fn herd(jitter: bool) -> Herd {
     for _ in 0..100 {
         let service = service.clone();
         clients.spawn(async move {
-            match jitter {
-                false => fetch_in_step(&service).await,
-                true => fetch_jittered(&service).await,
+            match waits {
+                Waits::InStep => fetch_in_step(&service).await,
+                Waits::Full => fetch_jittered(&service).await,
+                Waits::Additive => fetch_additive(&service).await,
             }
         });
     }
@@ -113,16 +132,35 @@ async fn herd(jitter: bool) -> Herd {
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 pub async fn main() -> Figures {
     resilient_async::seed_jitter(7);
-    let (in_step, jittered) = (herd(false).await, herd(true).await);
+    let (in_step, jittered) = (herd(Waits::InStep).await, herd(Waits::Full).await);
+    let additive = herd(Waits::Additive).await;
     println!("100 clients at once; the service takes 20 requests per 100 ms.");
     println!("#[retry(max = 3, backoff = \"1s\")], without and with `jitter`:\n");
     println!("retries in second    0s  1s  2s  3s  4s  5s  6s  7s   busiest 100 ms  gave up");
-    for (name, h) in [("no jitter", &in_step), ("full jitter", &jittered)] {
+    for (name, h) in [
+        ("no jitter", &in_step),
+        ("full jitter", &jittered),
+        ("additive", &additive),
+    ] {
         let counts = h.retries_per_second.map(|n| format!("{n:>4}")).concat();
         let (peak, gave_up) = (h.busiest_100ms, h.gave_up);
         println!("  {name:<16}{counts} {peak:>16} {gave_up:>8}");
     }
-    let (a, b) = (in_step.took.as_secs_f64(), jittered.took.as_secs_f64());
-    println!("\nsimulated time: {a:.1}s + {b:.1}s (tokio's paused clock; no real waiting)");
-    Figures { in_step, jittered }
+    println!(
+        "\n`jitter = \"additive\"` is the tutorial's Pattern 1 (never sooner than the schedule,"
+    );
+    println!("at most 1.5 times it); bare `jitter` is full jitter, which spreads a herd further.");
+    println!(
+        "(The tutorial's loop makes 3 attempts in all, `attempts = 3`; here `max = 3` gives 4.)"
+    );
+    let took = in_step.took + jittered.took + additive.took;
+    println!(
+        "simulated time: {:.1}s (tokio's paused clock; no real waiting)",
+        took.as_secs_f64()
+    );
+    Figures {
+        in_step,
+        jittered,
+        additive,
+    }
 }

@@ -62,7 +62,7 @@ impl Api {
     }
 }
 
-#[retry(max = 5, backoff = "1s", max_delay = "30s")]
+#[retry(attempts = 5, backoff = "1s", max_delay = "30s")]
 async fn complete(api: &Api, started: Instant) -> Result<(), ApiError> {
     api.complete(started).await
 }
@@ -70,7 +70,7 @@ async fn complete(api: &Api, started: Instant) -> Result<(), ApiError> {
 /// The tutorial's loop, waiting 1 s, 2 s, 4 s… whatever the server said:
 /// the error is wrapped in a type that does not tell its `Retry-After`
 /// (no `Transient`), and a `retry_if` predicate retries it.
-#[retry(max = 5, backoff = "1s", max_delay = "30s", retry_if = always)]
+#[retry(attempts = 5, backoff = "1s", max_delay = "30s", retry_if = always)]
 async fn complete_blindly(api: &Api, started: Instant) -> Result<(), Blind> {
     api.complete(started).await.map_err(Blind)
 }

@@ -2,7 +2,9 @@
 //! while it warms up (50 s per answer for its first two minutes). A fixed
 //! 30 s limit per attempt never gets an answer; `timeout_factor = 2.0`
 //! grows the limit to 30 s, 60 s, 120 s, and the second attempt gets one.
-//! Runs under tokio's paused clock, so the waits take no real time.
+//! Three attempts in all, as the tutorial's `for attempt in range(3)`
+//! (`attempts = 3`), 0.1 s and 0.2 s apart. Runs under tokio's paused
+//! clock, so the waits take no real time.
 //!
 //! ```text
 //! cargo run --example timeout_growth
@@ -51,12 +53,12 @@ impl Llm {
 }
 
 // `io::Error` has `From<TimedOut>`, and a timed-out one is transient.
-#[retry(max = 3, backoff = "100ms", timeout = "30s")]
+#[retry(attempts = 3, backoff = "100ms", timeout = "30s")]
 async fn generate_fixed(llm: &Llm, prompt: &str) -> io::Result<String> {
     llm.generate(prompt).await
 }
 
-#[retry(max = 3, backoff = "100ms", timeout = "30s", timeout_factor = 2.0)]
+#[retry(attempts = 3, backoff = "100ms", timeout = "30s", timeout_factor = 2.0)]
 async fn generate_growing(llm: &Llm, prompt: &str) -> io::Result<String> {
     llm.generate(prompt).await
 }
@@ -122,11 +124,11 @@ pub async fn main() -> Figures {
     let (fixed, growing) = (run(false).await, run(true).await);
     println!("A model that needs 50 s per answer until it has warmed up (2 minutes).");
     show(
-        "#[retry(max = 3, timeout = \"30s\")]: 30 s for every attempt",
+        "#[retry(attempts = 3, timeout = \"30s\")]: 30 s for every attempt",
         &fixed,
     );
     show(
-        "#[retry(max = 3, timeout = \"30s\", timeout_factor = 2.0)]: 30 s, 60 s, 120 s",
+        "#[retry(attempts = 3, timeout = \"30s\", timeout_factor = 2.0)]: 30 s, 60 s, 120 s",
         &growing,
     );
     println!("\n(tokio's paused clock: the simulated minutes took no real time)");

@@ -35,11 +35,12 @@ fn ms(ms: u64) -> Duration {
 #[test]
 fn timeout_growth_answers_once_the_limit_has_grown() {
     let f = timeout_growth::main();
-    // A fixed 30 s limit: four attempts, each cut at 30 s, 0.1 + 0.2 + 0.4 s apart.
+    // A fixed 30 s limit: the tutorial's three attempts, each cut at 30 s,
+    // 0.1 + 0.2 s apart.
     let ran: Vec<_> = f.fixed.tries.iter().map(|t| (t.ran, t.answered)).collect();
-    assert_eq!(ran, [(ms(30_000), false); 4]);
+    assert_eq!(ran, [(ms(30_000), false); 3]);
     assert_eq!(f.fixed.outcome.unwrap_err().kind(), ErrorKind::TimedOut);
-    assert_eq!(f.fixed.took, ms(120_700));
+    assert_eq!(f.fixed.took, ms(90_300));
     // 30 s, then 60 s: the second attempt answers after 50 s.
     let tries: Vec<_> = f
         .growing
@@ -169,8 +170,19 @@ fn jitter_spreads_the_retries_of_a_herd() {
     // `seed_jitter` makes the draws, and so the whole run, repeat. (The
     // herds' figures are the example's own, not the library's global ones,
     // so a second run in this process is comparable.)
+    // The tutorial's additive jitter: never sooner than the schedule, so
+    // no retry in the first second, and fewer at once than in step.
+    assert_eq!(f.additive.retries_per_second[0], 0);
+    assert!(
+        f.additive.busiest_100ms < f.in_step.busiest_100ms,
+        "{:?}",
+        f.additive
+    );
     let again = jitter::main();
-    assert_eq!((again.in_step, again.jittered), (f.in_step, f.jittered));
+    assert_eq!(
+        (again.in_step, again.jittered, again.additive),
+        (f.in_step, f.jittered, f.additive)
+    );
 }
 
 #[test]
