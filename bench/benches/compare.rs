@@ -207,6 +207,78 @@ fn success(settings: &Settings) {
     );
 }
 
+/// The success path as an application sees it: each call awaited in an
+/// `async` block run by a current-thread runtime (one `block_on` per batch),
+/// so the call's future is built and moved into the caller's state, and the
+/// attempt context is set on each poll.
+fn awaited(settings: &Settings) {
+    use backon::Retryable;
+    use failsafe::futures::CircuitBreaker as _;
+    use tower::{Service, ServiceExt};
+
+    let rt = current_thread(false);
+    let mut tower_svc = tower::ServiceBuilder::new()
+        .layer(tower::retry::RetryLayer::new(Attempts(3)))
+        .service_fn(|x: u64| async move { Ok::<_, io::Error>(black_box(x)) });
+    let failsafe_cb = failsafe::Config::new().build();
+    let recloser = recloser::AsyncRecloser::from(recloser::Recloser::custom().build());
+    let rt = &rt;
+    // One batch: `n` calls of `$call(i)`, each awaited.
+    macro_rules! awaits {
+        ($name:expr, |$i:ident| $call:expr) => {
+            Case::new($name, move |n| {
+                rt.block_on(async {
+                    for $i in 0..n {
+                        let $i = black_box($i);
+                        black_box($call.await.unwrap());
+                    }
+                })
+            })
+        };
+    }
+    let tower_svc = &mut tower_svc;
+    compare(
+        "0. Success path, awaited as an application does (current-thread runtime)",
+        settings,
+        vec![
+            awaits!("plain `async fn`", |i| plain(i)),
+            awaits!("`#[retry]`", |i| with_retry(i)),
+            awaits!("`#[circuit_breaker]`", |i| with_breaker(i)),
+            awaits!("`#[timeout]`", |i| with_timeout(i)),
+            awaits!("retry + breaker + timeout", |i| full_stack(i)),
+            awaits!("tokio::time::timeout", |i| async move {
+                tokio::time::timeout(Duration::from_secs(1), plain(i))
+                    .await
+                    .unwrap()
+            }),
+            Case::new("tower retry layer", |n| {
+                rt.block_on(async {
+                    for i in 0..n {
+                        let svc = tower_svc.ready().await.unwrap();
+                        black_box(svc.call(black_box(i)).await.unwrap());
+                    }
+                })
+            }),
+            awaits!("tokio-retry", |i| {
+                let strategy = tokio_retry::strategy::ExponentialBackoff::from_millis(10)
+                    .map(tokio_retry::strategy::jitter)
+                    .take(3);
+                tokio_retry::Retry::start(strategy, move || async move {
+                    Ok::<_, io::Error>(black_box(i))
+                })
+            }),
+            awaits!("backon", |i| (move || async move {
+                Ok::<_, io::Error>(black_box(i))
+            })
+            .retry(backon::ExponentialBuilder::default())),
+            awaits!("failsafe", |i| failsafe_cb
+                .call(async move { Ok::<_, io::Error>(black_box(i)) })),
+            awaits!("recloser", |i| recloser
+                .call(async move { Ok::<_, io::Error>(black_box(i)) })),
+        ],
+    );
+}
+
 const POLICY: BreakerPolicy = match BreakerConfig::new().build() {
     Ok(p) => p,
     Err(_) => panic!(),
@@ -438,6 +510,9 @@ fn main() {
         "{} rounds of {:?} batches per case; ratios are medians of per-round ratios.",
         settings.rounds, settings.batch
     );
+    if wanted("awaited") {
+        awaited(&settings);
+    }
     if wanted("success") {
         success(&settings);
     }
