@@ -330,6 +330,16 @@ impl<E: Transient + ?Sized, C: Classify<E>> Classify<E> for WithHints<C> {
 /// What a check of a successful result answers: `bool` (`true` retries),
 /// `Option<Duration>` (`Some(wait)` retries, after at least `wait`, such
 /// as a 503's `Retry-After`), or a [`Verdict`].
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_core::ResultVerdict;
+///
+/// assert!(true.verdict().retry);
+/// let wait = Some(Duration::from_secs(2)).verdict();
+/// assert_eq!((wait.retry, wait.retry_after), (true, Some(Duration::from_secs(2))));
+/// assert!(!None::<Duration>.verdict().retry);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "a `retry_on` check must return `bool`, `Option<Duration>` or `Verdict`, not `{Self}`",
     label = "`true` or `Some(wait)` retries the result"
@@ -373,12 +383,31 @@ impl ResultVerdict for Option<Duration> {
 /// A retried result counts as a failed attempt (in the figures and in the
 /// circuit breaker); when the retries run out, the last result is
 /// returned as it was.
+///
+/// ```
+/// use resilient_core::{ClassifyResult, Verdict};
+///
+/// /// Retries an empty page.
+/// struct EmptyPage;
+/// impl ClassifyResult<Vec<u8>> for EmptyPage {
+///     fn classify_result(&self, page: &Vec<u8>) -> Verdict {
+///         Verdict { retry: page.is_empty(), retry_after: None }
+///     }
+/// }
+/// assert!(EmptyPage.classify_result(&Vec::new()).retry);
+/// ```
 pub trait ClassifyResult<T: ?Sized> {
     /// Classifies one successful result.
     fn classify_result(&self, value: &T) -> Verdict;
 }
 
 /// Takes every successful result as it is: the default.
+///
+/// ```
+/// use resilient_core::{AcceptAll, ClassifyResult};
+///
+/// assert!(!AcceptAll.classify_result(&503u16).retry);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AcceptAll;
 

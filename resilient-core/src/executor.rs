@@ -148,6 +148,23 @@ impl<Req, Resp, E> Executor<Req, Resp, E> {
     /// Registers `tool` under `name` with its own `policy` (the tutorial's
     /// `registry.register(tool, error_policy=...)`): it is used for this
     /// tool in place of the loaded or set policies.
+    ///
+    /// ```
+    /// use std::io;
+    /// use resilient_core::executor::Executor;
+    /// use resilient_core::policy::Policy;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let mut tools: Executor<u32, u32, io::Error> = Executor::new();
+    /// tools.register_with("vision", Policy::falling_back(["local"]), |_| async {
+    ///     Err(io::ErrorKind::ConnectionRefused.into())
+    /// });
+    /// tools.register("local", |n| async move { Ok(n) });
+    /// assert_eq!(tools.run("vision", 7).await.unwrap(), 7);
+    /// // One call with another policy: no fallback.
+    /// assert!(tools.run_with("vision", 7, &Policy::default()).await.is_err());
+    /// # }
+    /// ```
     pub fn register_with<F, Fut>(&mut self, name: impl Into<String>, policy: Policy, tool: F)
     where
         F: Fn(Req) -> Fut + Send + Sync + 'static,

@@ -126,6 +126,16 @@ impl Transient for reqwest::Error {
 /// `From<TimedOut>` and `From<CircuitOpen>` that `#[timeout]` and
 /// `#[circuit_breaker]` need, and keeps the waits of `Retry-After` and of
 /// the breaker's cooldown for `#[retry]`.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_core::http::Error;
+/// use resilient_core::{CircuitOpen, Transient};
+///
+/// let refused = Error::from(CircuitOpen::new("api", Some(Duration::from_secs(9))));
+/// assert_eq!(refused.retry_after(), Some(Duration::from_secs(9)));
+/// assert_eq!(refused.status(), None);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -217,6 +227,10 @@ impl From<CircuitOpen> for Error {
 
 /// The header [`Middleware`] sends the call's idempotency key in, unless
 /// told otherwise.
+///
+/// ```
+/// assert_eq!(resilient_core::http::IDEMPOTENCY_KEY.as_str(), "idempotency-key");
+/// ```
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// A [`reqwest_middleware`] middleware that retries each request with a

@@ -147,6 +147,27 @@ impl Latency {
 /// result (retries, waits and fallback tiers included): the tutorial's
 /// per-call duration. Quantiles are within 12.5 % (the histogram keeps
 /// four buckets per power of two).
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+/// use resilient_core::metrics::{self, Metrics};
+/// use resilient_core::{ByTransient, RetryConfig};
+///
+/// static OCR: Metrics = Metrics::new("timed_ocr", "docs");
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// metrics::time_calls(true);
+/// let policy = RetryConfig::new().build().unwrap();
+/// let _: io::Result<()> = policy
+///     .run_with(&ByTransient, &OCR, || async {
+///         tokio::time::sleep(Duration::from_millis(40)).await;
+///         Ok(())
+///     })
+///     .await;
+/// let latency = OCR.snapshot().latency.unwrap();
+/// assert_eq!((latency.count, latency.max), (1, Duration::from_millis(40)));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LatencySummary {
     /// Calls timed.

@@ -135,6 +135,16 @@ impl fmt::Debug for Sleep {
 }
 
 /// Waits `duration` with the installed sleeper, or Tokio's timer.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let start = tokio::time::Instant::now();
+/// resilient_core::timer::sleep(Duration::from_secs(3)).await;
+/// assert_eq!(start.elapsed(), Duration::from_secs(3));
+/// # }
+/// ```
 pub fn sleep(duration: Duration) -> Sleep {
     let inner = match SLEEPER.get() {
         Some(s) => Inner::Other {

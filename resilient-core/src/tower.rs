@@ -63,6 +63,11 @@ use crate::timeout::TimeLimit;
 use crate::{AcceptAll, ByTransient, CircuitOpen, Classify, ClassifyResult, Name, Step, TimedOut};
 
 /// The futures the services return.
+///
+/// ```
+/// let call: resilient_core::tower::BoxFuture<u32, std::io::Error> = Box::pin(async { Ok(1) });
+/// # let _ = call;
+/// ```
 pub type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
 
 /// Where a retry layer's policy comes from.
@@ -176,6 +181,16 @@ impl<S, C, R> Layer<S> for RetryLayer<C, R> {
 }
 
 /// The service of [`RetryLayer`].
+///
+/// ```
+/// use resilient_core::tower::{Retry, RetryLayer};
+/// use resilient_core::RetryPolicy;
+/// use tower::{service_fn, BoxError, Layer};
+///
+/// let svc: Retry<_> = RetryLayer::new("docs_retry", RetryPolicy::DEFAULT)
+///     .layer(service_fn(|n: u32| async move { Ok::<_, BoxError>(n) }));
+/// # let _ = svc;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Retry<S, C = ByTransient, R = AcceptAll> {
     inner: S,
@@ -302,6 +317,16 @@ impl<S, R> Layer<S> for CircuitBreakerLayer<R> {
 }
 
 /// The service of [`CircuitBreakerLayer`].
+///
+/// ```
+/// use resilient_core::tower::{Breaker, CircuitBreakerLayer};
+/// use resilient_core::BreakerPolicy;
+/// use tower::{service_fn, BoxError, Layer};
+///
+/// let svc: Breaker<_> = CircuitBreakerLayer::new("docs_breaker", BreakerPolicy::DEFAULT)
+///     .layer(service_fn(|n: u32| async move { Ok::<_, BoxError>(n) }));
+/// # let _ = svc;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Breaker<S, R = AcceptAll> {
     inner: S,
@@ -411,6 +436,16 @@ impl<S> Layer<S> for TimeoutLayer {
 }
 
 /// The service of [`TimeoutLayer`].
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_core::tower::{Timeout, TimeoutLayer};
+/// use tower::{service_fn, BoxError, Layer};
+///
+/// let svc: Timeout<_> = TimeoutLayer::new("docs_timeout", Duration::from_secs(1))
+///     .layer(service_fn(|n: u32| async move { Ok::<_, BoxError>(n) }));
+/// # let _ = svc;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Timeout<S> {
     inner: S,
@@ -503,6 +538,18 @@ impl Lap {
 }
 
 /// The service of [`FallbackLayer`].
+///
+/// ```
+/// use resilient_core::fallback::{Tier, Tiers};
+/// use resilient_core::tower::{Fallback, FallbackLayer};
+/// use tower::{service_fn, BoxError, Layer};
+///
+/// static CHAIN: Tiers = Tiers::new("docs_chain", &[Tier::new("a", 0.0), Tier::new("b", 0.0)]);
+/// let backup = service_fn(|n: u32| async move { Ok::<_, BoxError>(n) });
+/// let svc: Fallback<_, _> = FallbackLayer::new(&CHAIN, backup)
+///     .layer(service_fn(|n: u32| async move { Ok::<_, BoxError>(n) }));
+/// # let _ = svc;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Fallback<S, B> {
     inner: S,
