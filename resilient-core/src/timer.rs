@@ -151,7 +151,7 @@ pub fn sleep(duration: Duration) -> Sleep {
             sleep: s.sleep(duration),
         },
         None => {
-            check("a wait");
+            check("timer::sleep");
             Inner::Tokio {
                 sleep: tokio::time::sleep(duration),
             }
@@ -165,7 +165,7 @@ pub(crate) fn sleep_until(deadline: Instant) -> Sleep {
     match SLEEPER.get() {
         Some(_) => sleep(deadline.saturating_duration_since(Instant::now())),
         None => {
-            check("a wait");
+            check("timer::sleep");
             Sleep {
                 inner: Inner::Tokio {
                     sleep: tokio::time::sleep_until(deadline),
