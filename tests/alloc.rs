@@ -1,5 +1,7 @@
 //! The success path allocates nothing: a counting allocator sees no
 //! allocation while an annotated call that succeeds at once is running.
+//! And a per-key breaker stays small: the heap a function holds per key
+//! is bounded.
 
 mod common;
 
@@ -13,15 +15,31 @@ struct Counting;
 
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    /// Bytes allocated less bytes freed on this thread.
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+}
+
+fn live(delta: usize, sign: i64) {
+    let delta = i64::try_from(delta).unwrap_or(i64::MAX);
+    // `try_with`: the allocator also runs while thread-locals are torn down.
+    let _ = LIVE.try_with(|l| l.set(l.get() + sign * delta));
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + 1));
+        live(layout.size(), 1);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        live(layout.size(), -1);
         unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + 1));
+        live(new_size, 1);
+        live(layout.size(), -1);
+        unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 
@@ -139,4 +157,24 @@ async fn the_counter_sees_allocations() {
     let v = std::hint::black_box(vec![1u8; 64]);
     assert_eq!(allocations() - before, 1);
     drop(v);
+}
+
+#[circuit_breaker(key = tenant, max_keys = 10_000)]
+async fn per_tenant(tenant: &str) -> Result<u64, ServiceError> {
+    Ok(std::hint::black_box(tenant.len() as u64))
+}
+
+#[tokio::test]
+async fn a_per_key_breaker_holds_little_memory() {
+    let names: Vec<String> = (0..10_000).map(|k| format!("tenant-{k}")).collect();
+    // The first key also lists the function and makes its map.
+    let _ = per_tenant("warm-up").await;
+    let before = LIVE.with(Cell::get);
+    for name in &names {
+        assert_eq!(per_tenant(name).await, Ok(name.len() as u64));
+    }
+    let per_key = (LIVE.with(Cell::get) - before) / 10_000;
+    // The breaker (about 500 bytes, 280 of them its policy), its `Arc`
+    // and its map entry; striped counters would add 4 KiB each.
+    assert!(per_key <= 640, "{per_key} bytes per key");
 }

@@ -8,6 +8,7 @@
 //! 3. failure: fail, fail, succeed, under a paused clock.
 //! 4. allocations per call: a column of every table.
 //! 5. sizes: the future each function returns.
+//! 8. memory: what an annotated function and a per-key breaker hold.
 
 mod harness;
 
@@ -20,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use harness::{compare, Case, Counting, Settings};
+use harness::{compare, live_bytes, Case, Counting, Settings};
 use resilient_async::circuit_breaker::{BreakerConfig, BreakerPolicy, CircuitBreaker};
 use resilient_async::{circuit_breaker, retry, timeout};
 
@@ -50,6 +51,11 @@ async fn with_retry(x: u64) -> io::Result<u64> {
 
 #[circuit_breaker]
 async fn with_breaker(x: u64) -> io::Result<u64> {
+    Ok(black_box(x))
+}
+
+#[circuit_breaker(key = tenant, max_keys = 100_000)]
+async fn per_tenant(tenant: &str, x: u64) -> io::Result<u64> {
     Ok(black_box(x))
 }
 
@@ -244,6 +250,10 @@ fn awaited(settings: &Settings) {
             awaits!("plain `async fn`", |i| plain(i)),
             awaits!("`#[retry]`", |i| with_retry(i)),
             awaits!("`#[circuit_breaker]`", |i| with_breaker(i)),
+            awaits!("`#[circuit_breaker(key = tenant)]`", |i| per_tenant(
+                black_box("tenant-7"),
+                i
+            )),
             awaits!("`#[timeout]`", |i| with_timeout(i)),
             awaits!("retry + breaker + timeout", |i| full_stack(i)),
             awaits!("tokio::time::timeout", |i| async move {
@@ -498,6 +508,74 @@ fn sizes() {
     }
 }
 
+/// Heap bytes held after `f` runs, less those held before.
+fn held(f: impl FnOnce()) -> u64 {
+    let before = live_bytes();
+    f();
+    live_bytes().saturating_sub(before)
+}
+
+fn memory() {
+    let rt = current_thread(false);
+    #[retry]
+    async fn fresh_retry(x: u64) -> io::Result<u64> {
+        Ok(x)
+    }
+    #[circuit_breaker]
+    async fn fresh_breaker(x: u64) -> io::Result<u64> {
+        Ok(x)
+    }
+    #[retry]
+    #[circuit_breaker]
+    #[timeout("1s")]
+    async fn fresh_stack(x: u64) -> io::Result<u64> {
+        Ok(x)
+    }
+    #[circuit_breaker(key = tenant, max_keys = 100_000)]
+    async fn fresh_keyed(tenant: &str, x: u64) -> io::Result<u64> {
+        Ok(x)
+    }
+    #[circuit_breaker(key = tenant, max_keys = 100_000, failure_rate = 0.5, window = "10s")]
+    async fn fresh_keyed_by_rate(tenant: &str, x: u64) -> io::Result<u64> {
+        Ok(x)
+    }
+    const KEYS: u64 = 100_000;
+    let names: Vec<String> = (0..KEYS).map(|k| format!("tenant-{k}")).collect();
+    let per_key = |call: &dyn Fn(&str)| {
+        // The first key also makes the map; count from the second.
+        call("warm-up");
+        held(|| names.iter().for_each(|n| call(n))) as f64 / KEYS as f64
+    };
+    let rows = [
+        (
+            "`#[retry]`: first call (its counters)",
+            held(|| drop(rt.block_on(fresh_retry(1)))) as f64,
+        ),
+        (
+            "`#[circuit_breaker]`: first call (function and breaker counters)",
+            held(|| drop(rt.block_on(fresh_breaker(1)))) as f64,
+        ),
+        (
+            "retry + breaker + timeout: first call",
+            held(|| drop(rt.block_on(fresh_stack(1)))) as f64,
+        ),
+        (
+            "`#[circuit_breaker(key = tenant)]`: per key, 100,000 keys",
+            per_key(&|t| drop(rt.block_on(fresh_keyed(t, 1)))),
+        ),
+        (
+            "the same, rate mode over a 10 s window: per key",
+            per_key(&|t| drop(rt.block_on(fresh_keyed_by_rate(t, 1)))),
+        ),
+    ];
+    println!("\n### 8. Memory held on the heap\n");
+    println!("| what | bytes |");
+    println!("|---|---:|");
+    for (name, bytes) in rows {
+        println!("| {name} | {bytes:.0} |");
+    }
+}
+
 fn main() {
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -524,5 +602,8 @@ fn main() {
     }
     if wanted("sizes") {
         sizes();
+    }
+    if wanted("memory") {
+        memory();
     }
 }

@@ -21,18 +21,22 @@ static OWNED: AtomicU32 = AtomicU32::new(0);
 
 /// `K` counters, at most 16.
 ///
-/// The slots (4 KiB) are allocated on the first count, so that the
+/// Striped, the slots (4 KiB) are allocated on the first count, so that the
 /// `static` of every annotated function stays a few words in the binary.
+/// Shared, they are `K` atomics inline: for the thousands of per-key
+/// breakers a function may hold, where 4 KiB each would add up to
+/// hundreds of megabytes and one key's calls rarely race.
 #[derive(Debug)]
-pub(crate) struct Counters<const K: usize> {
-    slots: OnceLock<Box<[Slot<K>; SLOTS + 1]>>,
+pub(crate) enum Counters<const K: usize> {
+    Striped(OnceLock<Box<[Slot<K>; SLOTS + 1]>>),
+    Shared([AtomicU64; K]),
 }
 
 // 128 bytes: x86 prefetches cache lines in pairs, so slots sharing a pair
 // would still contend.
 #[derive(Debug)]
 #[repr(align(128))]
-struct Slot<const K: usize>([AtomicU64; K]);
+pub(crate) struct Slot<const K: usize>([AtomicU64; K]);
 
 impl<const K: usize> Slot<K> {
     const fn new() -> Self {
@@ -41,18 +45,27 @@ impl<const K: usize> Slot<K> {
 }
 
 impl<const K: usize> Counters<K> {
+    /// Striped counters.
     pub(crate) const fn new() -> Self {
-        Counters {
-            slots: OnceLock::new(),
-        }
+        Counters::Striped(OnceLock::new())
+    }
+
+    /// Shared counters.
+    pub(crate) const fn shared() -> Self {
+        Counters::Shared([const { AtomicU64::new(0) }; K])
     }
 
     /// Adds one to `counter`.
     #[inline]
     pub(crate) fn bump(&self, counter: usize) {
-        let slots = self
-            .slots
-            .get_or_init(|| Box::new([const { Slot::new() }; SLOTS + 1]));
+        let slots = match self {
+            Counters::Striped(slots) => slots,
+            Counters::Shared(counts) => {
+                counts[counter].fetch_add(1, Relaxed);
+                return;
+            }
+        };
+        let slots = slots.get_or_init(|| Box::new([const { Slot::new() }; SLOTS + 1]));
         match this_thread() {
             // The last slot is the overflow, shared.
             OVERFLOW => {
@@ -66,23 +79,24 @@ impl<const K: usize> Counters<K> {
         }
     }
 
+    /// Every counter, each slot in turn.
+    fn each(&self) -> impl Iterator<Item = &[AtomicU64; K]> {
+        let (striped, shared) = match self {
+            Counters::Striped(slots) => (slots.get().map(|s| s.iter().map(|s| &s.0)), None),
+            Counters::Shared(counts) => (None, Some(counts)),
+        };
+        striped.into_iter().flatten().chain(shared)
+    }
+
     /// Every counter back to zero. Counts made meanwhile on other threads
     /// may survive it.
     pub(crate) fn clear(&self) {
-        if let Some(slots) = self.slots.get() {
-            for slot in slots.iter() {
-                for c in &slot.0 {
-                    c.store(0, Relaxed);
-                }
-            }
-        }
+        self.each().flatten().for_each(|c| c.store(0, Relaxed));
     }
 
     /// The sum over every thread.
     pub(crate) fn sum(&self, counter: usize) -> u64 {
-        self.slots.get().map_or(0, |slots| {
-            slots.iter().map(|s| s.0[counter].load(Relaxed)).sum()
-        })
+        self.each().map(|s| s[counter].load(Relaxed)).sum()
     }
 }
 
@@ -172,5 +186,19 @@ mod tests {
             }
         });
         assert_eq!(C.sum(0), 100 * (SLOTS as u64 + 8));
+    }
+
+    #[test]
+    fn shared_counters_count_from_many_threads_and_allocate_nothing() {
+        static C: Counters<2> = Counters::shared();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| (0..1000).for_each(|_| C.bump(1)));
+            }
+        });
+        assert_eq!((C.sum(0), C.sum(1)), (0, 4000));
+        C.clear();
+        assert_eq!(C.sum(1), 0);
+        assert!(std::mem::size_of::<Counters<2>>() <= 24);
     }
 }

@@ -190,6 +190,7 @@ impl CircuitBreaker {
     ) -> CircuitBreaker {
         CircuitBreaker {
             per_key: true,
+            hot: Counters::shared(),
             ..CircuitBreaker::of_function(name, module, policy)
         }
     }

@@ -51,7 +51,10 @@ pub(crate) struct Calls {
     /// read below zero meanwhile).
     failures: AtomicI64,
     slow: AtomicI64,
-    buckets: [Mutex<Bucket>; BUCKETS],
+    /// Allocated on the first call in a time window, like the ring: a
+    /// breaker that counts consecutive failures (every per-key breaker by
+    /// default) holds neither.
+    buckets: OnceLock<Box<[Mutex<Bucket>; BUCKETS]>>,
 }
 
 impl Calls {
@@ -61,17 +64,13 @@ impl Calls {
             head: AtomicU64::new(0),
             failures: AtomicI64::new(0),
             slow: AtomicI64::new(0),
-            buckets: [const {
-                Mutex::new(Bucket {
-                    slice: 0,
-                    tally: Tally {
-                        calls: 0,
-                        failures: 0,
-                        slow: 0,
-                    },
-                })
-            }; BUCKETS],
+            buckets: OnceLock::new(),
         }
+    }
+
+    fn buckets(&self) -> &[Mutex<Bucket>; BUCKETS] {
+        self.buckets
+            .get_or_init(|| Box::new(std::array::from_fn(|_| Mutex::default())))
     }
 
     fn ring(&self, n: u32) -> &[AtomicU8] {
@@ -95,7 +94,7 @@ impl Calls {
             }
             Window::Time(span) => {
                 let slice = now / bucket_nanos(span);
-                let mut b = lock(&self.buckets[(slice % BUCKETS as u64) as usize]);
+                let mut b = lock(&self.buckets()[(slice % BUCKETS as u64) as usize]);
                 if b.slice != slice {
                     if b.slice > slice && b.tally.calls > 0 {
                         // A newer slice owns this bucket: this outcome is a
@@ -128,7 +127,8 @@ impl Calls {
             Window::Time(span) => {
                 let slice = now / bucket_nanos(span);
                 let mut t = Tally::default();
-                for bucket in &self.buckets {
+                let buckets = self.buckets.get().map_or(&[][..], |b| &b[..]);
+                for bucket in buckets {
                     let b = *lock(bucket);
                     // Buckets of the last ten slices, this one included.
                     if b.slice <= slice && slice - b.slice < BUCKETS as u64 {
@@ -150,7 +150,7 @@ impl Calls {
         }
         self.failures.store(0, Relaxed);
         self.slow.store(0, Relaxed);
-        for b in &self.buckets {
+        for b in self.buckets.get().into_iter().flat_map(|b| b.iter()) {
             *lock(b) = Bucket::default();
         }
     }
