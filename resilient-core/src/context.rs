@@ -113,26 +113,21 @@ impl Attempt {
     }
 }
 
-/// What the thread-local holds while a call's attempt is polled.
+/// A call's attempt, which the thread-local points at while it is polled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Slot {
-    /// 0 outside any attempt.
     number: u32,
     /// Set while a fallback tier runs: the next call made takes this key.
     inherit: bool,
-    /// Its first half is 0 until drawn: two halves, so that the slot stays
-    /// small and 8-aligned for its copy in and out on every poll.
+    /// Its first half is 0 until drawn.
     key: [u64; 2],
 }
 
-const NONE: Slot = Slot {
-    number: 0,
-    inherit: false,
-    key: [0, 0],
-};
-
 thread_local! {
-    static CURRENT: Cell<Slot> = const { Cell::new(NONE) };
+    /// The slot of the attempt being polled on this thread, or null. Only
+    /// a pointer, so that entering and leaving an attempt on every poll is
+    /// one thread-local write each, whether or not the body reads it.
+    static CURRENT: Cell<*mut Slot> = const { Cell::new(std::ptr::null_mut()) };
 }
 
 /// The attempt the current call is in, or `None` outside one.
@@ -140,21 +135,21 @@ thread_local! {
 /// ```
 /// assert!(resilient_core::attempt().is_none());
 /// ```
+#[allow(unsafe_code)] // One pointer swap per poll: see `CURRENT`.
 pub fn attempt() -> Option<Attempt> {
-    CURRENT.with(|c| {
-        let mut slot = c.get();
-        if slot.number == 0 {
-            return None;
-        }
-        if slot.key[0] == 0 {
-            // Drawn on first read; the scope writes it back to the call.
-            slot.key = draw();
-            c.set(slot);
-        }
-        Some(Attempt {
-            number: slot.number,
-            key: key_of(slot.key),
-        })
+    let current = CURRENT.with(Cell::get);
+    // SAFETY: a non-null pointer is the slot of an attempt whose poll is
+    // running further up this thread's stack (`Scoped::poll` sets it and
+    // restores the outer one before it returns, even on a panic), and
+    // nothing else touches that slot until that poll returns.
+    let slot = unsafe { current.as_mut() }?;
+    if slot.key[0] == 0 {
+        // Drawn on first read, into the call's own slot.
+        slot.key = draw();
+    }
+    Some(Attempt {
+        number: slot.number,
+        key: key_of(slot.key),
     })
 }
 
@@ -353,50 +348,133 @@ impl<F: Future> Future for Scoped<'_, F> {
     type Output = F::Output;
 
     #[inline]
+    #[allow(unsafe_code)] // One pointer swap per poll: see `CURRENT`.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        // Restores the outer attempt even if the body panics, and keeps a
-        // key drawn during this poll.
+        // Restores the outer attempt even if the body panics.
         struct Restore<'b> {
-            slot: &'b mut Slot,
-            outer: Slot,
+            outer: *mut Slot,
+            #[cfg(feature = "metrics")]
+            slot: *mut Slot,
             #[cfg(feature = "metrics")]
             span: &'b tracing::Span,
             /// The key when the poll began: a new one goes in the span.
             #[cfg(feature = "metrics")]
             before: [u64; 2],
+            #[cfg(not(feature = "metrics"))]
+            span: SpanRef<'b>,
         }
         impl Drop for Restore<'_> {
             #[inline]
             fn drop(&mut self) {
-                let seen = CURRENT.with(|c| c.replace(self.outer));
+                CURRENT.with(|c| c.set(self.outer));
                 #[cfg(feature = "metrics")]
-                if seen.key != self.before {
-                    self.span
-                        .record("key", tracing::field::display(key_of(seen.key)));
+                {
+                    // SAFETY: the slot outlives this poll, and the body's
+                    // reads of it ended when its poll returned.
+                    let key = unsafe { (*self.slot).key };
+                    if key != self.before {
+                        self.span
+                            .record("key", tracing::field::display(key_of(key)));
+                    }
                 }
-                self.slot.key = seen.key;
             }
         }
+        // Every access to the slot during this poll goes through this one
+        // pointer, the body's through `attempt()` included.
+        let slot: *mut Slot = std::ptr::from_mut(*this.slot);
+        // SAFETY: `slot` is this attempt's, borrowed for this poll.
         #[cfg(feature = "metrics")]
-        let before = this.slot.key;
-        let outer = CURRENT.with(|c| c.replace(**this.slot));
-        if outer.inherit && this.slot.key[0] == 0 {
-            // The first attempt of a call a fallback tier makes: it goes on
-            // with the outer call's key.
-            this.slot.key = outer.key;
-            CURRENT.with(|c| c.set(**this.slot));
+        let before = unsafe { (*slot).key };
+        let outer = CURRENT.with(|c| c.replace(slot));
+        // SAFETY: `slot` is this attempt's, borrowed for this poll; `outer`
+        // is null or the slot of an attempt whose poll encloses this one.
+        unsafe {
+            if let Some(o) = outer.as_ref() {
+                if o.inherit && (*slot).key[0] == 0 {
+                    // The first attempt of a call a fallback tier makes: it
+                    // goes on with the outer call's key.
+                    (*slot).key = o.key;
+                }
+            }
         }
         let _restore = Restore {
-            slot: this.slot,
             outer,
+            #[cfg(feature = "metrics")]
+            slot,
             #[cfg(feature = "metrics")]
             span: this.span,
             #[cfg(feature = "metrics")]
             before,
+            #[cfg(not(feature = "metrics"))]
+            span: *this.span,
         };
         #[cfg(feature = "metrics")]
         let _entered = this.span.enter();
         this.inner.poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The attempt context's pointer, under Miri too:
+    //! `cargo +nightly miri test -p resilient-core --lib context`.
+    use super::*;
+    use std::task::Waker;
+
+    static METRICS: Metrics = Metrics::new("context", "tests");
+
+    /// Polls a future that is ready at once.
+    fn ready<F: Future>(f: F) -> F::Output {
+        match std::pin::pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => panic!("ready at once"),
+        }
+    }
+
+    #[test]
+    fn nested_attempts_see_their_own_and_restore_the_outer() {
+        let mut outer = Call::new(&METRICS);
+        let (first, nested, again) = ready(outer.scope(async {
+            let first = attempt().unwrap();
+            let mut inner = Call::new(&METRICS);
+            ready(inner.scope(async {}));
+            let nested = ready(inner.scope(async { attempt().unwrap() }));
+            (first, nested, attempt().unwrap())
+        }));
+        assert_eq!((first.number(), nested.number()), (1, 2));
+        assert_ne!(first.idempotency_key(), nested.idempotency_key());
+        assert_eq!(again, first);
+        assert!(attempt().is_none());
+        // The key drawn inside stays with the call for its next attempt.
+        let next = ready(outer.scope(async { attempt().unwrap() }));
+        assert_eq!(
+            (next.number(), next.idempotency_key()),
+            (2, first.idempotency_key())
+        );
+    }
+
+    #[test]
+    fn a_tier_passes_its_key_to_the_first_call_it_makes() {
+        let mut call = Call::new(&METRICS);
+        let (tier, inner) = ready(call.tier(async {
+            let tier = attempt().unwrap().idempotency_key();
+            let mut made = Call::new(&METRICS);
+            (tier, ready(made.scope(async { attempt().unwrap() })))
+        }));
+        assert_eq!(inner.idempotency_key(), tier);
+    }
+
+    #[test]
+    fn a_panicking_body_leaves_no_attempt_current() {
+        let mut call = Call::new(&METRICS);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ready(call.scope(async {
+                let _ = attempt();
+                panic!("deliberate")
+            }))
+        }));
+        assert!(caught.is_err());
+        assert!(attempt().is_none());
     }
 }

@@ -18,7 +18,7 @@
 //! assert!(out.is_err()); // three attempts, then the last error
 //! # }
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod batch;
