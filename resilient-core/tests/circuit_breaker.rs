@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use resilient_core::circuit_breaker::{
-    self, BreakerConfig, CircuitBreaker, KeyedBreakers, SharedBreaker, State, Transition, Window,
+    self, BreakerConfig, BreakerPolicy, CircuitBreaker, KeyedBreakers, SharedBreaker, State,
+    Transition, Window,
 };
 use resilient_core::metrics::Metrics;
 use resilient_core::{CircuitOpen, Transient};
@@ -450,6 +451,22 @@ async fn keyed_breakers_are_independent_and_bounded() {
     assert_eq!(PER_HOST.get("down.example").state(), State::Open);
     PER_HOST.listed();
     assert!(circuit_breaker::keyed("per_host").is_some());
+}
+
+#[test]
+fn a_full_map_drops_a_key_not_used_since_the_last_drop() {
+    static PER_TENANT: KeyedBreakers = KeyedBreakers::new("per_tenant", BreakerPolicy::DEFAULT, 2);
+    let a = PER_TENANT.get("a");
+    let b = PER_TENANT.get("b");
+    assert!(Arc::ptr_eq(&a, &PER_TENANT.get("a"))); // a used, b not
+    PER_TENANT.get("c"); // drops b
+    assert!(Arc::ptr_eq(&a, &PER_TENANT.get("a")));
+    assert!(!Arc::ptr_eq(&b, &PER_TENANT.get("b"))); // b is new: drops c
+    assert_eq!(PER_TENANT.len(), 2);
+    // Every key starts the next round unused: a used again stays.
+    PER_TENANT.get("a");
+    PER_TENANT.get("d");
+    assert!(Arc::ptr_eq(&a, &PER_TENANT.get("a")));
 }
 
 #[tokio::test(start_paused = true)]

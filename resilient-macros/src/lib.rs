@@ -204,7 +204,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `record_if = path` | a `fn(&E) -> bool`: which errors count as failures; the others count as successes | every error |
 /// | `name = "ocr"` | a breaker shared by every function with that name | one per function |
 /// | `key = expr` | one breaker per value of `expr` (a host, a tenant); `expr` may use the arguments and must be `Hash`; not with `name` | |
-/// | `max_keys = N` | with `key`: the most breakers kept; the least recently used closed one goes first | 1024 |
+/// | `max_keys = N` | with `key`: the most breakers kept; a closed one not used since the last eviction goes first | 1024 |
 /// | `crate = "path"` | where `resilient_async` is, for crates that re-export it | `"::resilient_async"` |
 ///
 /// Every value is checked at compile time: an unknown or repeated argument,

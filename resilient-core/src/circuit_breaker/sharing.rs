@@ -2,11 +2,13 @@
 //! per key.
 
 use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use super::{clock, BreakerPolicy, CircuitBreaker, State};
+use foldhash::fast::FixedState;
+
+use super::{BreakerPolicy, CircuitBreaker, State};
 use crate::registry::{self, Handle, Item, Listed};
 
 /// The breaker at `name`: a function's (`"my_app::ocr::gpt4_vision"`, or
@@ -156,10 +158,12 @@ impl SharedBreaker {
 /// One breaker per key (per host, per tenant), all with one policy, at most
 /// `capacity` of them: `#[circuit_breaker(key = expr)]`.
 ///
-/// When a new key arrives and the map is full, the breaker used least
-/// recently is dropped, preferring closed ones (an open breaker's memory
-/// matters). A call through a keyed breaker takes a shared read lock to find
-/// it; only a new key takes the write lock.
+/// When a new key arrives and the map is full, a closed breaker not used
+/// since the last time one was dropped goes first (an open breaker's memory
+/// matters); then any closed one; then one not used lately. A used bit per
+/// key tells, rather than a clock read on every call. A call through a
+/// keyed breaker takes a shared read lock to find it; only a new key takes
+/// the write lock. An idle per-key breaker holds about 550 bytes.
 ///
 /// ```
 /// use resilient_core::circuit_breaker::{BreakerConfig, BreakerPolicy, KeyedBreakers, State};
@@ -180,13 +184,14 @@ pub struct KeyedBreakers {
     module: &'static str,
     policy: BreakerPolicy,
     capacity: usize,
-    map: OnceLock<RwLock<HashMap<u64, Entry>>>,
+    map: OnceLock<RwLock<HashMap<u64, Entry, FixedState>>>,
 }
 
 #[derive(Debug)]
 struct Entry {
     breaker: Arc<CircuitBreaker>,
-    last_used: AtomicU64,
+    /// Used since the last eviction.
+    used: AtomicBool,
 }
 
 impl Listed for KeyedBreakers {
@@ -226,40 +231,46 @@ impl KeyedBreakers {
         self.name
     }
 
-    fn map(&self) -> &RwLock<HashMap<u64, Entry>> {
-        self.map.get_or_init(|| RwLock::new(HashMap::new()))
+    fn map(&self) -> &RwLock<HashMap<u64, Entry, FixedState>> {
+        // The keys are hashes already; any fast mix will do.
+        self.map
+            .get_or_init(|| RwLock::new(HashMap::with_hasher(FixedState::with_seed(0))))
     }
 
     /// The breaker for `key`, made on first use. Keys are told apart by a
     /// 64-bit hash.
     pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Arc<CircuitBreaker> {
         let hash = key_hash(key);
-        let now = clock::now();
         if let Some(e) = self
             .map()
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&hash)
         {
-            e.last_used.store(now, Relaxed);
+            // Written once per eviction round, not on every call.
+            if !e.used.load(Relaxed) {
+                e.used.store(true, Relaxed);
+            }
             return e.breaker.clone();
         }
-        self.insert(hash, now)
+        self.insert(hash)
     }
 
     #[cold]
-    fn insert(&self, hash: u64, now: u64) -> Arc<CircuitBreaker> {
+    fn insert(&self, hash: u64) -> Arc<CircuitBreaker> {
         let mut map = self.map().write().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = map.get(&hash) {
             return e.breaker.clone();
         }
         if map.len() >= self.capacity {
+            // Closed before open, then unused before used; every key then
+            // starts a new round unused.
             let victim = map
                 .iter()
                 .min_by_key(|(_, e)| {
                     (
                         e.breaker.state() != State::Closed,
-                        e.last_used.load(Relaxed),
+                        e.used.swap(false, Relaxed),
                     )
                 })
                 .map(|(k, _)| *k);
@@ -272,7 +283,7 @@ impl KeyedBreakers {
             hash,
             Entry {
                 breaker: breaker.clone(),
-                last_used: AtomicU64::new(now),
+                used: AtomicBool::new(false),
             },
         );
         breaker
@@ -304,10 +315,9 @@ impl KeyedBreakers {
     }
 }
 
-/// A key's hash, the same in every call and process run.
+/// A key's hash, the same in every call and process run of a build:
+/// foldhash, several times faster than SipHash on short keys such as a
+/// tenant or a host.
 fn key_hash<K: Hash + ?Sized>(key: &K) -> u64 {
-    use std::hash::{DefaultHasher, Hasher};
-    let mut h = DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
+    FixedState::with_seed(0).hash_one(key)
 }
