@@ -335,6 +335,11 @@ fn contention(settings: &Settings) {
                         black_box(now(with_breaker(black_box(i))).unwrap());
                     })
                 }),
+                Case::threaded("`#[circuit_breaker(key = tenant)]`, one tenant", move |n| {
+                    on_threads(threads, n, &|i| {
+                        black_box(now(per_tenant(black_box("tenant-7"), black_box(i))).unwrap());
+                    })
+                }),
                 Case::threaded("`CircuitBreaker::call`", move |n| {
                     on_threads(threads, n, &|i| {
                         let call = SHARED.call(async move { Ok::<_, io::Error>(black_box(i)) });
