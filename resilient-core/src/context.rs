@@ -356,13 +356,10 @@ impl<F: Future> Future for Scoped<'_, F> {
             outer: *mut Slot,
             #[cfg(feature = "metrics")]
             slot: *mut Slot,
-            #[cfg(feature = "metrics")]
-            span: &'b tracing::Span,
+            span: SpanRef<'b>,
             /// The key when the poll began: a new one goes in the span.
             #[cfg(feature = "metrics")]
             before: [u64; 2],
-            #[cfg(not(feature = "metrics"))]
-            span: SpanRef<'b>,
         }
         impl Drop for Restore<'_> {
             #[inline]
@@ -398,16 +395,14 @@ impl<F: Future> Future for Scoped<'_, F> {
                 }
             }
         }
+        let span = *this.span;
         let _restore = Restore {
             outer,
             #[cfg(feature = "metrics")]
             slot,
-            #[cfg(feature = "metrics")]
-            span: this.span,
+            span,
             #[cfg(feature = "metrics")]
             before,
-            #[cfg(not(feature = "metrics"))]
-            span: *this.span,
         };
         #[cfg(feature = "metrics")]
         let _entered = this.span.enter();

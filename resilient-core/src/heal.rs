@@ -100,18 +100,7 @@ impl HealConfig {
         }
     }
 
-    /// The config with `value` for `key`, as the attribute read it: how an
-    /// expansion writes its policy, whatever keys the spec has.
-    #[doc(hidden)]
-    pub const fn with(
-        mut self,
-        key: &'static resilient_spec::Key,
-        value: resilient_spec::Value,
-    ) -> Self {
-        // The attribute refused what breaks a rule before writing this.
-        let _ = self.settings.set(key, value);
-        self
-    }
+    crate::private::config_doors!(HealPolicy);
 
     /// Heal rounds at most; at least 1.
     pub const fn max(mut self, rounds: u32) -> Self {

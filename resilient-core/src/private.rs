@@ -334,3 +334,34 @@ impl<F: IntoFuture<Output = Heal>> Diagnosis for F {}
 pub fn diagnosis<F: Diagnosis>(call: F) -> impl Future<Output = Heal> {
     call.into_future()
 }
+
+/// What an expansion calls on a config (`RetryConfig`, `BreakerConfig`,
+/// `HealConfig`): `with` to write each setting the attribute read, and
+/// `checked` to build a policy the attribute has checked already, in the
+/// `static` it expands to.
+macro_rules! config_doors {
+    ($policy:ty) => {
+        /// The config with `value` for `key`, as the attribute read it: how
+        /// an expansion writes its policy, whatever keys the spec has.
+        #[doc(hidden)]
+        pub const fn with(
+            mut self,
+            key: &'static resilient_spec::Key,
+            value: resilient_spec::Value,
+        ) -> Self {
+            // The attribute refused what breaks a rule before writing this.
+            let _ = self.settings.set(key, value);
+            self
+        }
+
+        /// [`build`](Self::build), for settings the attribute checked.
+        #[doc(hidden)]
+        pub const fn checked(self) -> $policy {
+            match self.build() {
+                Ok(policy) => policy,
+                Err(_) => panic!("checked when the attribute expanded"),
+            }
+        }
+    };
+}
+pub(crate) use config_doors;

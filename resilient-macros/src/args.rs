@@ -147,13 +147,7 @@ impl Spans {
             let value = value_tokens(rt, *value);
             quote::quote!(.with(&#rt::spec::#spec::KEYS[#id], #value))
         });
-        let policy = Ident::new("__resilient_policy", Span::mixed_site());
-        quote::quote! {
-            match #rt::#config::new() #(#settings)* #more .build() {
-                ::core::result::Result::Ok(#policy) => #policy,
-                ::core::result::Result::Err(_) => ::core::panic!("checked when the attribute expanded"),
-            }
-        }
+        quote::quote!(#rt::#config::new() #(#settings)* #more .checked())
     }
 
     /// Where `key` was written.

@@ -753,6 +753,8 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, T, E>
         let ticket = match *this.admission {
             Admission::Admitted(ticket) => ticket,
             Admission::NotAsked => {
+                // `admit()` by hand: through its `Result`, the fast path's
+                // ticket went to memory and back again, stalling.
                 let admitted = match this.breaker.admit_closed() {
                     Some(ticket) => ticket,
                     None => match this.breaker.admit_slowly() {

@@ -79,18 +79,7 @@ impl BreakerConfig {
         BreakerConfig { settings }
     }
 
-    /// The config with `value` for `key`, as the attribute read it: how an
-    /// expansion writes its policy, whatever keys the spec has.
-    #[doc(hidden)]
-    pub const fn with(
-        mut self,
-        key: &'static resilient_spec::Key,
-        value: resilient_spec::Value,
-    ) -> Self {
-        // The attribute refused what breaks a rule before writing this.
-        let _ = self.settings.set(key, value);
-        self
-    }
+    crate::private::config_doors!(BreakerPolicy);
 
     setters! {
         /// Opens after `n` consecutive failures (at most 1,000,000). Not

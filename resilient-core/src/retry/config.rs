@@ -72,18 +72,7 @@ impl RetryConfig {
         RetryConfig { settings }
     }
 
-    /// The config with `value` for `key`, as the attribute read it: how an
-    /// expansion writes its policy, whatever keys the spec has.
-    #[doc(hidden)]
-    pub const fn with(
-        mut self,
-        key: &'static resilient_spec::Key,
-        value: resilient_spec::Value,
-    ) -> Self {
-        // The attribute refused what breaks a rule before writing this.
-        let _ = self.settings.set(key, value);
-        self
-    }
+    crate::private::config_doors!(RetryPolicy);
 
     /// Retries after the first attempt: `3` makes at most 4 attempts. Zero
     /// makes one attempt and never retries (a policy that only falls
