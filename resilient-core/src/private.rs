@@ -12,7 +12,8 @@ pub use resilient_spec as spec;
 pub use resilient_spec::Value;
 
 pub use crate::circuit_breaker::{
-    BreakerCall, BreakerConfig, BreakerPolicy, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
+    BreakerCall, BreakerConfig, BreakerPolicy, CircuitBreaker, Head, KeyedBreaker, KeyedBreakers,
+    SharedBreaker, Window,
 };
 pub use crate::context::{Call, Scoped};
 pub use crate::fallback::{Tier as FallbackTier, Tiers};
@@ -266,13 +267,13 @@ pub fn rejection<E: CanReject>() -> fn(CircuitOpen) -> E {
 /// `#[circuit_breaker]`: the call through `breaker`, with the refusal's
 /// conversion and the `record_if` decision already checked.
 #[inline]
-pub fn breaker_call<'b, T, E, F>(
-    breaker: &'b CircuitBreaker,
+pub fn breaker_call<'b, T, E, F, H: Head>(
+    breaker: &'b CircuitBreaker<H>,
     record: fn(&E) -> bool,
     metrics: &'b Metrics,
     reject: fn(CircuitOpen) -> E,
     call: F,
-) -> BreakerCall<'b, F, T, E>
+) -> BreakerCall<'b, F, T, E, H>
 where
     F: Future<Output = Result<T, E>>,
 {
@@ -295,7 +296,7 @@ impl<K: Hash + ?Sized> BreakerKey for K {}
 pub fn keyed_breaker<K: BreakerKey + ?Sized>(
     breakers: &KeyedBreakers,
     key: &K,
-) -> Arc<CircuitBreaker> {
+) -> Arc<KeyedBreaker> {
     breakers.get(key)
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use resilient_core::circuit_breaker::{
-    self, BreakerConfig, BreakerPolicy, CircuitBreaker, KeyedBreakers, SharedBreaker, State,
+    self, BreakerConfig, BreakerPolicy, CircuitBreaker, Head, KeyedBreakers, SharedBreaker, State,
     Transition, Window,
 };
 use resilient_core::metrics::Metrics;
@@ -34,11 +34,11 @@ fn breaker(config: BreakerConfig) -> CircuitBreaker {
     CircuitBreaker::new("test", config.build().unwrap())
 }
 
-async fn ok(b: &CircuitBreaker) -> Result<(), Error> {
+async fn ok<H: Head>(b: &CircuitBreaker<H>) -> Result<(), Error> {
     b.call(async { Ok(()) }).await
 }
 
-async fn fail(b: &CircuitBreaker) -> Result<(), Error> {
+async fn fail<H: Head>(b: &CircuitBreaker<H>) -> Result<(), Error> {
     b.call(async { Err(Error::Down) }).await
 }
 

@@ -54,10 +54,10 @@ type Listener = dyn Fn(&Transition) + Send + Sync;
 /// assert_eq!(VISION.state(), State::Closed);
 /// # }
 /// ```
-pub struct CircuitBreaker {
-    name: Name,
-    module: &'static str,
-    policy: BreakerPolicy,
+pub struct CircuitBreaker<H: Head = Owned> {
+    /// Its name and policy: its own, or shared by a function's per-key
+    /// breakers.
+    head: H,
     core: Core,
     window: Calls,
     // Counted on every call: per thread, so that threads do not contend.
@@ -70,31 +70,149 @@ pub struct CircuitBreaker {
     /// breaker's snapshot shows until it closes and measures afresh.
     opened_rate: AtomicU64,
     listeners: Mutex<Vec<Arc<Listener>>>,
-    /// One of a function's per-key breakers: exported without a state
+}
+
+/// One of a function's per-key breakers
+/// ([`KeyedBreakers`](super::KeyedBreakers)): a [`CircuitBreaker`] whose
+/// name and policy are one copy shared by all the function's keys, so that
+/// 100,000 idle keys hold about 24 MB rather than 55.
+///
+/// ```
+/// use std::sync::Arc;
+/// use resilient_core::circuit_breaker::{BreakerPolicy, KeyedBreaker, KeyedBreakers};
+///
+/// static PER_HOST: KeyedBreakers = KeyedBreakers::new("per_host", BreakerPolicy::DEFAULT, 100);
+///
+/// let a: Arc<KeyedBreaker> = PER_HOST.get("a.example");
+/// let b = PER_HOST.get("b.example");
+/// assert!(!Arc::ptr_eq(&a, &b));
+/// assert!(std::ptr::eq(a.policy(), b.policy())); // one copy
+/// ```
+pub type KeyedBreaker = CircuitBreaker<SharedHead>;
+
+/// Where a [`CircuitBreaker`] keeps its name and policy: in itself
+/// ([`Owned`]), or shared by a function's per-key breakers
+/// ([`SharedHead`]). Sealed. Code that takes any breaker is generic over it:
+///
+/// ```
+/// use resilient_core::circuit_breaker::{BreakerPolicy, CircuitBreaker, Head, KeyedBreakers};
+///
+/// fn describe<H: Head>(b: &CircuitBreaker<H>) -> String {
+///     format!("{}: {:?}", b.name(), b.state())
+/// }
+///
+/// static OCR: CircuitBreaker = CircuitBreaker::new("ocr", BreakerPolicy::DEFAULT);
+/// static PER_HOST: KeyedBreakers = KeyedBreakers::new("per_host", BreakerPolicy::DEFAULT, 100);
+/// assert_eq!(describe(&OCR), "ocr: Closed");
+/// assert_eq!(describe(&PER_HOST.get("a.example")), "per_host: Closed");
+/// ```
+pub trait Head: sealed::Sealed + Send + Sync + 'static {
+    /// The breaker's name.
+    fn name(&self) -> &Name;
+    /// The module of the function it guards ("" for one made by hand).
+    fn module(&self) -> &str;
+    /// The breaker's settings.
+    fn policy(&self) -> &BreakerPolicy;
+    /// One of many breakers under one name: exported without a state
     /// gauge, which one name could not show for many breakers.
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
-    per_key: bool,
+    #[doc(hidden)]
+    const PER_KEY: bool;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Owned {}
+    impl Sealed for super::SharedHead {}
+}
+
+/// The name and policy of a breaker of its own, kept in the breaker: what
+/// a plain [`CircuitBreaker`] holds.
+///
+/// ```
+/// use resilient_core::circuit_breaker::{BreakerPolicy, CircuitBreaker, Owned};
+///
+/// static OCR: CircuitBreaker<Owned> = CircuitBreaker::new("ocr", BreakerPolicy::DEFAULT);
+/// assert_eq!(OCR.name(), "ocr");
+/// ```
+#[derive(Debug)]
+pub struct Owned {
+    name: Name,
+    module: &'static str,
+    policy: BreakerPolicy,
+}
+
+impl Head for Owned {
+    #[inline]
+    fn name(&self) -> &Name {
+        &self.name
+    }
+    fn module(&self) -> &str {
+        self.module
+    }
+    #[inline]
+    fn policy(&self) -> &BreakerPolicy {
+        &self.policy
+    }
+    const PER_KEY: bool = false;
+}
+
+/// The name and policy of a function's per-key breakers: one copy, which
+/// each key's breaker holds through an `Arc` (8 bytes instead of 320).
+///
+/// ```
+/// use resilient_core::circuit_breaker::{BreakerPolicy, CircuitBreaker, KeyedBreakers, SharedHead};
+///
+/// static PER_HOST: KeyedBreakers = KeyedBreakers::new("per_host", BreakerPolicy::DEFAULT, 100);
+/// let b: std::sync::Arc<CircuitBreaker<SharedHead>> = PER_HOST.get("a.example");
+/// assert_eq!(b.name(), "per_host");
+/// ```
+#[derive(Debug, Clone)]
+pub struct SharedHead(Arc<Owned>);
+
+impl SharedHead {
+    pub(crate) fn new(name: &'static str, module: &'static str, policy: BreakerPolicy) -> Self {
+        SharedHead(Arc::new(Owned {
+            name: Name::new(name),
+            module,
+            policy,
+        }))
+    }
+}
+
+impl Head for SharedHead {
+    #[inline]
+    fn name(&self) -> &Name {
+        &self.0.name
+    }
+    fn module(&self) -> &str {
+        self.0.module
+    }
+    #[inline]
+    fn policy(&self) -> &BreakerPolicy {
+        &self.0.policy
+    }
+    const PER_KEY: bool = true;
 }
 
 const SUCCESSES: usize = 0;
 const REJECTIONS: usize = 1;
 
-impl fmt::Debug for CircuitBreaker {
+impl<H: Head> fmt::Debug for CircuitBreaker<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CircuitBreaker")
-            .field("name", &self.name)
+            .field("name", self.head.name())
             .field("state", &self.state())
-            .field("policy", &self.policy)
+            .field("policy", self.head.policy())
             .finish_non_exhaustive()
     }
 }
 
-impl Listed for CircuitBreaker {
+impl<H: Head> Listed for CircuitBreaker<H> {
     fn name(&self) -> &str {
-        &self.name
+        self.head.name()
     }
     fn module(&self) -> &str {
-        self.module
+        self.head.module()
     }
 }
 
@@ -164,34 +282,7 @@ impl CircuitBreaker {
 
     loom_const_fn! {
         fn with_name(name: Name, module: &'static str, policy: BreakerPolicy) -> CircuitBreaker {
-            CircuitBreaker {
-                name,
-                module,
-                policy,
-                core: Core::new(),
-                window: Calls::new(),
-                hot: Counters::new(),
-                failures: AtomicU64::new(0),
-                slow: AtomicU64::new(0),
-                transitions: AtomicU64::new(0),
-                opened: AtomicU64::new(0),
-                opened_rate: AtomicU64::new(0),
-                listeners: Mutex::new(Vec::new()),
-                per_key: false,
-            }
-        }
-    }
-
-    /// One of the per-key breakers of the function `name` in `module`.
-    pub(crate) fn for_key(
-        name: &'static str,
-        module: &'static str,
-        policy: BreakerPolicy,
-    ) -> CircuitBreaker {
-        CircuitBreaker {
-            per_key: true,
-            hot: Counters::shared(),
-            ..CircuitBreaker::of_function(name, module, policy)
+            CircuitBreaker::with_head(Owned { name, module, policy }, Counters::new())
         }
     }
 
@@ -203,20 +294,63 @@ impl CircuitBreaker {
         b
     }
 
+    /// Lists a breaker made by hand (once) for [`get`](super::get) and
+    /// [`all`](super::all), and returns it. The attributes list theirs
+    /// when the program is linked.
+    ///
+    /// ```
+    /// use resilient_core::circuit_breaker::{self, BreakerPolicy, CircuitBreaker};
+    ///
+    /// static PAYMENTS: CircuitBreaker = CircuitBreaker::new("payments", BreakerPolicy::DEFAULT);
+    /// PAYMENTS.listed();
+    /// assert!(circuit_breaker::get("payments").is_some());
+    /// ```
+    pub fn listed(&'static self) -> &'static CircuitBreaker {
+        registry::list(registry::Item::Breaker(self));
+        self
+    }
+}
+
+impl KeyedBreaker {
+    /// One of the per-key breakers sharing `head`.
+    pub(crate) fn for_key(head: SharedHead) -> KeyedBreaker {
+        // Two shared atomics rather than striped slots of 4 KiB a key.
+        CircuitBreaker::with_head(head, Counters::shared())
+    }
+}
+
+impl<H: Head> CircuitBreaker<H> {
+    loom_const_fn! {
+        fn with_head(head: H, hot: Counters<2>) -> CircuitBreaker<H> {
+            CircuitBreaker {
+                head,
+                core: Core::new(),
+                window: Calls::new(),
+                hot,
+                failures: AtomicU64::new(0),
+                slow: AtomicU64::new(0),
+                transitions: AtomicU64::new(0),
+                opened: AtomicU64::new(0),
+                opened_rate: AtomicU64::new(0),
+                listeners: Mutex::new(Vec::new()),
+            }
+        }
+    }
+
     /// The breaker's name.
     pub fn name(&self) -> &str {
-        &self.name
+        self.head.name()
     }
 
     /// The breaker's settings.
-    pub const fn policy(&self) -> &BreakerPolicy {
-        &self.policy
+    pub fn policy(&self) -> &BreakerPolicy {
+        self.head.policy()
     }
 
     /// Runs `call` if the breaker admits it, and counts every error as a
     /// failure. A refused call fails with `E::from(CircuitOpen)` and `call`
     /// does not run.
-    pub fn call<T, E, F>(&self, call: F) -> BreakerCall<'_, F, T, E>
+    pub fn call<T, E, F>(&self, call: F) -> BreakerCall<'_, F, T, E, H>
     where
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
@@ -232,7 +366,7 @@ impl CircuitBreaker {
         record_if: fn(&E) -> bool,
         metrics: Option<&'b Metrics>,
         call: F,
-    ) -> BreakerCall<'b, F, T, E>
+    ) -> BreakerCall<'b, F, T, E, H>
     where
         F: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,
@@ -258,7 +392,7 @@ impl CircuitBreaker {
     /// # }
     /// ```
     #[inline]
-    pub fn try_acquire(&self) -> Result<Permit<'_>, CircuitOpen> {
+    pub fn try_acquire(&self) -> Result<Permit<'_, H>, CircuitOpen> {
         match self.admit() {
             Ok(ticket) => Ok(Permit {
                 breaker: self,
@@ -282,7 +416,7 @@ impl CircuitBreaker {
     /// The common case of [`admit`](Self::admit), or `None`.
     #[inline]
     fn admit_closed(&self) -> Option<Ticket> {
-        if self.policy.resolved.slow_call.is_some() {
+        if self.head.policy().resolved.slow_call.is_some() {
             return None;
         }
         let epoch = self.core.closed_epoch()?;
@@ -296,12 +430,12 @@ impl CircuitBreaker {
     fn admit_slowly(&self) -> Result<Ticket, Rejected> {
         let (admit, change) = self
             .core
-            .acquire(clock::now, self.policy.resolved.half_open)?;
+            .acquire(clock::now, self.head.policy().resolved.half_open)?;
         // The ticket is made before the listeners run: whatever they do,
         // the caller holds its permit and gives it back if dropped.
         let ticket = Ticket {
             admit,
-            started: match self.policy.resolved.slow_call {
+            started: match self.head.policy().resolved.slow_call {
                 Some(_) => clock::now(),
                 None => 0,
             },
@@ -317,7 +451,7 @@ impl CircuitBreaker {
     /// slot.
     #[inline(always)]
     pub(crate) fn settle(&self, ticket: Ticket, failed: bool) {
-        let r = &self.policy.resolved;
+        let r = &self.head.policy().resolved;
         if let (false, Admit::Call { epoch }, None, Some(_)) =
             (failed, ticket.admit, r.slow_call, r.threshold)
         {
@@ -343,40 +477,24 @@ impl CircuitBreaker {
             Rejected::Until(until) => {
                 Some(Duration::from_nanos(until.saturating_sub(clock::now())))
             }
-            Rejected::Opening => Some(self.policy.grown_cooldown(self.core.reopens())),
+            Rejected::Opening => Some(self.head.policy().grown_cooldown(self.core.reopens())),
             Rejected::Probing => Some(Duration::ZERO),
             Rejected::Isolated => None,
         };
-        tracing::trace!(target: "resilient", breaker = self.name.as_str(), ?retry_after, "call rejected");
-        CircuitOpen::new(self.name.clone(), retry_after)
-    }
-
-    /// Lists a breaker made by hand (once) for [`get`](super::get) and
-    /// [`all`](super::all), and returns it. The attributes list theirs
-    /// when the program is linked.
-    ///
-    /// ```
-    /// use resilient_core::circuit_breaker::{self, BreakerPolicy, CircuitBreaker};
-    ///
-    /// static PAYMENTS: CircuitBreaker = CircuitBreaker::new("payments", BreakerPolicy::DEFAULT);
-    /// PAYMENTS.listed();
-    /// assert!(circuit_breaker::get("payments").is_some());
-    /// ```
-    pub fn listed(&'static self) -> &'static CircuitBreaker {
-        registry::list(registry::Item::Breaker(self));
-        self
+        tracing::trace!(target: "resilient", breaker = self.head.name().as_str(), ?retry_after, "call rejected");
+        CircuitOpen::new(self.head.name().clone(), retry_after)
     }
 
     #[inline(never)]
     fn finish(&self, ticket: Ticket, failed: bool) {
         let Ticket { admit, started } = ticket;
-        let r = &self.policy.resolved;
+        let r = &self.head.policy().resolved;
         let slow = r
             .slow_call
             .is_some_and(|limit| clock::now().saturating_sub(started) > nanos(limit));
         // Without a slow rate of their own, slow calls are failures: in the
         // figures as in the state.
-        let failure = failed || (slow && self.policy.slow_is_failure());
+        let failure = failed || (slow && self.head.policy().slow_is_failure());
         if failure {
             self.failures.fetch_add(1, Relaxed);
         } else {
@@ -420,7 +538,7 @@ impl CircuitBreaker {
         if self.core.closed_epoch() != Some(epoch) {
             return;
         }
-        let r = &self.policy.resolved;
+        let r = &self.head.policy().resolved;
         let now = match r.window {
             Window::Time(_) => clock::now(),
             Window::Calls(_) => 0,
@@ -454,8 +572,8 @@ impl CircuitBreaker {
     /// The cooldown after `reopens` failed probes in a row, with jitter;
     /// saturating at what `u64` nanoseconds hold.
     fn cooldown(&self, reopens: u32) -> Duration {
-        let base = self.policy.grown_cooldown(reopens);
-        let jitter = self.policy.resolved.cooldown_jitter;
+        let base = self.head.policy().grown_cooldown(reopens);
+        let jitter = self.head.policy().resolved.cooldown_jitter;
         if jitter == 0.0 {
             return base;
         }
@@ -472,7 +590,7 @@ impl CircuitBreaker {
     fn transitioned(&self, change: Change, cooldown: Option<Duration>) {
         self.transitions.fetch_add(1, Relaxed);
         let (from, to) = (change.from.as_str(), change.to.as_str());
-        let name = &self.name;
+        let name = self.head.name();
         match change.to {
             State::Open => {
                 self.opened.fetch_add(1, Relaxed);
@@ -491,7 +609,7 @@ impl CircuitBreaker {
             }
         }
         #[cfg(feature = "metrics")]
-        crate::export::transition(Listed::path(self), change.to, !self.per_key);
+        crate::export::transition(Listed::path(self), change.to, !H::PER_KEY);
         let transition = Transition {
             breaker: name.clone(),
             from: change.from,
@@ -545,7 +663,7 @@ impl CircuitBreaker {
     /// # }
     /// ```
     pub fn snapshot(&self) -> BreakerSnapshot {
-        let r = &self.policy.resolved;
+        let r = &self.head.policy().resolved;
         let successes = self.hot.sum(SUCCESSES);
         let failures = self.failures.load(Relaxed);
         let state = self.state();
@@ -555,7 +673,7 @@ impl CircuitBreaker {
             (None, _) => f64::from_bits(self.opened_rate.load(Relaxed)),
         };
         BreakerSnapshot {
-            name: self.name.clone(),
+            name: self.head.name().clone(),
             state,
             calls: successes + failures,
             successes,
@@ -654,8 +772,8 @@ pin_project_lite::pin_project! {
     /// poll, then runs the call and reports its outcome. Dropped before the
     /// call finished, it gives a probe's place back.
     #[must_use = "futures do nothing unless awaited"]
-    pub struct BreakerCall<'b, F, T, E> {
-        breaker: &'b CircuitBreaker,
+    pub struct BreakerCall<'b, F, T, E, H: Head = Owned> {
+        breaker: &'b CircuitBreaker<H>,
         admission: Admission,
         record_if: fn(&E) -> bool,
         refuse: Option<&'b (dyn ClassifyResult<T> + Sync)>,
@@ -665,7 +783,7 @@ pin_project_lite::pin_project! {
         call: F,
     }
 
-    impl<'b, F, T, E> PinnedDrop for BreakerCall<'b, F, T, E> {
+    impl<'b, F, T, E, H: Head> PinnedDrop for BreakerCall<'b, F, T, E, H> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if let Admission::Admitted(ticket) = *this.admission {
@@ -685,10 +803,10 @@ enum Admission {
     Settled,
 }
 
-impl<'b, F, T, E> BreakerCall<'b, F, T, E> {
+impl<'b, F, T, E, H: Head> BreakerCall<'b, F, T, E, H> {
     /// `call` through `breaker`; a refusal becomes `reject(open)`.
     pub(crate) fn new(
-        breaker: &'b CircuitBreaker,
+        breaker: &'b CircuitBreaker<H>,
         record_if: fn(&E) -> bool,
         metrics: Option<&'b Metrics>,
         reject: fn(CircuitOpen) -> E,
@@ -709,7 +827,7 @@ impl<'b, F, T, E> BreakerCall<'b, F, T, E> {
     /// gives back).
     #[cfg(feature = "tower")]
     pub(crate) fn admitted(
-        breaker: &'b CircuitBreaker,
+        breaker: &'b CircuitBreaker<H>,
         ticket: Ticket,
         metrics: Option<&'b Metrics>,
         reject: fn(CircuitOpen) -> E,
@@ -740,7 +858,7 @@ impl<'b, F, T, E> BreakerCall<'b, F, T, E> {
     }
 }
 
-impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, T, E> {
+impl<T, E, F: Future<Output = Result<T, E>>, H: Head> Future for BreakerCall<'_, F, T, E, H> {
     type Output = Result<T, E>;
 
     #[inline]
@@ -794,8 +912,8 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for BreakerCall<'_, F, T, E>
 /// the permit unreported counts neither, and a probe's place goes back.
 #[derive(Debug)]
 #[must_use = "report the call's outcome with `success()` or `failure()`"]
-pub struct Permit<'a> {
-    breaker: &'a CircuitBreaker,
+pub struct Permit<'a, H: Head = Owned> {
+    breaker: &'a CircuitBreaker<H>,
     ticket: Ticket,
     done: bool,
 }
@@ -808,7 +926,7 @@ pub(crate) struct Ticket {
     started: u64,
 }
 
-impl Permit<'_> {
+impl<H: Head> Permit<'_, H> {
     /// Whether this call is a half-open probe.
     pub fn is_probe(&self) -> bool {
         matches!(self.ticket.admit, Admit::Probe { .. })
@@ -828,7 +946,7 @@ impl Permit<'_> {
     }
 }
 
-impl Drop for Permit<'_> {
+impl<H: Head> Drop for Permit<'_, H> {
     fn drop(&mut self) {
         if !self.done {
             self.breaker.abandon(self.ticket);

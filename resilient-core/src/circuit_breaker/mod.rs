@@ -28,7 +28,10 @@ mod loom_tests;
 
 #[cfg(feature = "tower")]
 pub(crate) use breaker::Ticket;
-pub use breaker::{BreakerCall, BreakerSnapshot, CircuitBreaker, Permit, Transition};
+pub use breaker::{
+    BreakerCall, BreakerSnapshot, CircuitBreaker, Head, KeyedBreaker, Owned, Permit, SharedHead,
+    Transition,
+};
 pub use config::{BreakerConfig, BreakerPolicy, Window};
 pub use sharing::{all, get, keyed, KeyedBreakers, SharedBreaker};
 pub use state::State;

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use foldhash::fast::FixedState;
 
-use super::{BreakerPolicy, CircuitBreaker, State};
+use super::breaker::SharedHead;
+use super::{BreakerPolicy, CircuitBreaker, KeyedBreaker, State};
 use crate::registry::{self, Handle, Item, Listed};
 
 /// The breaker at `name`: a function's (`"my_app::ocr::gpt4_vision"`, or
@@ -163,7 +164,8 @@ impl SharedBreaker {
 /// matters); then any closed one; then one not used lately. A used bit per
 /// key tells, rather than a clock read on every call. A call through a
 /// keyed breaker takes a shared read lock to find it; only a new key takes
-/// the write lock. An idle per-key breaker holds about 550 bytes.
+/// the write lock. An idle per-key breaker holds about 240 bytes, map
+/// included: its name and policy are one copy for all keys.
 ///
 /// ```
 /// use resilient_core::circuit_breaker::{BreakerConfig, BreakerPolicy, KeyedBreakers, State};
@@ -184,12 +186,14 @@ pub struct KeyedBreakers {
     module: &'static str,
     policy: BreakerPolicy,
     capacity: usize,
+    /// The name and policy every key's breaker shares, made with the map.
+    head: OnceLock<SharedHead>,
     map: OnceLock<RwLock<HashMap<u64, Entry, FixedState>>>,
 }
 
 #[derive(Debug)]
 struct Entry {
-    breaker: Arc<CircuitBreaker>,
+    breaker: Arc<KeyedBreaker>,
     /// Used since the last eviction.
     used: AtomicBool,
 }
@@ -222,6 +226,7 @@ impl KeyedBreakers {
             module,
             policy,
             capacity: if capacity == 0 { 1 } else { capacity },
+            head: OnceLock::new(),
             map: OnceLock::new(),
         }
     }
@@ -239,7 +244,7 @@ impl KeyedBreakers {
 
     /// The breaker for `key`, made on first use. Keys are told apart by a
     /// 64-bit hash.
-    pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Arc<CircuitBreaker> {
+    pub fn get<K: Hash + ?Sized>(&self, key: &K) -> Arc<KeyedBreaker> {
         let hash = key_hash(key);
         if let Some(e) = self
             .map()
@@ -257,7 +262,7 @@ impl KeyedBreakers {
     }
 
     #[cold]
-    fn insert(&self, hash: u64) -> Arc<CircuitBreaker> {
+    fn insert(&self, hash: u64) -> Arc<KeyedBreaker> {
         let mut map = self.map().write().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = map.get(&hash) {
             return e.breaker.clone();
@@ -278,7 +283,10 @@ impl KeyedBreakers {
                 map.remove(&k);
             }
         }
-        let breaker = Arc::new(CircuitBreaker::for_key(self.name, self.module, self.policy));
+        let head = self
+            .head
+            .get_or_init(|| SharedHead::new(self.name, self.module, self.policy));
+        let breaker = Arc::new(KeyedBreaker::for_key(head.clone()));
         map.insert(
             hash,
             Entry {
