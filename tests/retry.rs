@@ -240,6 +240,39 @@ async fn timeout_stacked_in_either_order_bounds_each_attempt() {
     assert_eq!(BELOW.marks(), ABOVE.marks());
 }
 
+/// The time limit's timer is one slot of the call's, lent to each attempt:
+/// an attempt that ended before its limit leaves nothing armed for the
+/// next, which gets the whole limit again.
+#[tokio::test(start_paused = true)]
+async fn each_attempt_gets_the_whole_time_limit_afresh() {
+    static LAYER: Clock = Clock::new_const();
+    static OWN: Clock = Clock::new_const();
+    // 0.6 s then a 503, 1 s of backoff, then 0.9 s: each within 1 s.
+    async fn answer(clock: &Clock) -> Result<u32, ServiceError> {
+        clock.mark();
+        let n = clock.marks().len() - 1;
+        let wait = if n == 0 { 600 } else { 900 };
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        match n {
+            0 => Err(ServiceError::Unavailable(1)),
+            _ => Ok(n as u32),
+        }
+    }
+    #[retry(max = 2, backoff = "1s")]
+    #[timeout("1s")]
+    async fn under_the_layer() -> Result<u32, ServiceError> {
+        answer(&LAYER).await
+    }
+    #[retry(max = 2, backoff = "1s", timeout = "1s")]
+    async fn under_its_own() -> Result<u32, ServiceError> {
+        answer(&OWN).await
+    }
+    assert_eq!(under_the_layer().await, Ok(1));
+    assert_eq!(under_its_own().await, Ok(1));
+    assert_eq!(LAYER.marks(), secs(&[0.0, 1.6]));
+    assert_eq!(OWN.marks(), LAYER.marks());
+}
+
 #[tokio::test(start_paused = true)]
 async fn timeout_alone_cuts_the_call() {
     #[timeout(duration = "250ms")]

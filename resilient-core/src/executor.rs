@@ -262,7 +262,14 @@ where
             // The tool is called inside the async block, so only once the
             // breaker has admitted the attempt.
             let attempt = async {
-                TimeLimit::new(policy.timeout, metrics, E::from, (tool.run)(req.clone())).await
+                TimeLimit::new(
+                    policy.timeout,
+                    metrics,
+                    E::from,
+                    None,
+                    (tool.run)(req.clone()),
+                )
+                .await
             };
             let guarded = async {
                 match &breaker {

@@ -5,7 +5,7 @@
 //! The expansions only loop and await; every decision is made by the
 //! engines here, told an outcome and answering a [`Step`].
 
-pub use crate::timer::sleep;
+pub use crate::timer::{sleep, Sleep};
 pub use core::time::Duration;
 pub use inventory;
 pub use resilient_spec as spec;
@@ -33,6 +33,7 @@ use std::fmt::Display;
 use std::future::{Future, IntoFuture};
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::{Classify, Verdict};
@@ -198,7 +199,41 @@ pub fn timeout<'m, T, E, F: Future<Output = Result<T, E>>>(
     convert: fn(TimedOut) -> E,
     call: F,
 ) -> TimeLimit<'m, F, E> {
-    TimeLimit::new(Some(limit), metrics, convert, call)
+    TimeLimit::new(Some(limit), metrics, convert, None, call)
+}
+
+/// The call's timer slot, empty: lent to the time limit of each attempt
+/// by [`timeout_in`].
+#[inline]
+pub fn timer_slot() -> Option<Sleep> {
+    None
+}
+
+/// `#[timeout]` under a layer that runs the body again: the call under
+/// `limit`, its timer kept in the call's `slot`, so that the future built
+/// for each attempt stays small enough to move without a `memcpy`.
+#[inline]
+pub fn timeout_in<'m, 's, T, E, F: Future<Output = Result<T, E>>>(
+    slot: Pin<&'s mut Option<Sleep>>,
+    limit: Duration,
+    metrics: &'m Metrics,
+    convert: fn(TimedOut) -> E,
+    call: F,
+) -> TimeLimit<'m, F, E, Pin<&'s mut Option<Sleep>>> {
+    TimeLimit::new(Some(limit), metrics, convert, slot, call)
+}
+
+/// [`Retrying::attempt`], its timer kept in the call's `slot`, as
+/// [`timeout_in`] keeps a `#[timeout]`'s.
+#[inline]
+pub fn attempt_in<'c, 's, T, E, F: Future<Output = Result<T, E>>>(
+    retry: &Retrying<'_>,
+    call: &'c mut Call<'_>,
+    convert: fn(TimedOut) -> E,
+    slot: Pin<&'s mut Option<Sleep>>,
+    attempt: F,
+) -> TimeLimit<'c, Scoped<'c, F>, E, Pin<&'s mut Option<Sleep>>> {
+    retry.attempt_in(call, convert, slot, attempt)
 }
 
 /// Gives each attempt its own copy of an owned argument.

@@ -40,39 +40,77 @@ where
     F: Future<Output = Result<T, E>>,
     E: From<TimedOut>,
 {
-    TimeLimit::new(Some(limit), &UNNAMED, E::from, call)
+    TimeLimit::new(Some(limit), &UNNAMED, E::from, None, call)
 }
 
 /// The figures of calls bounded by [`timeout`]: not listed.
 static UNNAMED: Metrics = Metrics::new("timeout", "");
 
+/// Where a [`TimeLimit`] keeps its timer: in its own future
+/// (`Option<Sleep>`, what [`timeout`] makes), or in a slot the caller owns
+/// and lends to each attempt in turn (`Pin<&mut Option<Sleep>>`), which
+/// keeps the 96-byte timer out of the future that is built, and moved, on
+/// every attempt.
+///
+/// ```
+/// use std::pin::pin;
+/// use std::time::Duration;
+/// use resilient_core::timeout::TimerSlot;
+/// use resilient_core::timer::Sleep;
+///
+/// fn is_armed(slot: std::pin::Pin<&mut impl TimerSlot>) -> bool {
+///     slot.timer().is_some()
+/// }
+/// let mut own: Option<Sleep> = None;
+/// assert!(!is_armed(pin!(own)));
+/// ```
+pub trait TimerSlot {
+    /// The timer: `None` until the call first waits.
+    fn timer(self: Pin<&mut Self>) -> Pin<&mut Option<Sleep>>;
+}
+
+impl TimerSlot for Option<Sleep> {
+    #[inline]
+    fn timer(self: Pin<&mut Self>) -> Pin<&mut Option<Sleep>> {
+        self
+    }
+}
+
+impl TimerSlot for Pin<&mut Option<Sleep>> {
+    #[inline]
+    fn timer(self: Pin<&mut Self>) -> Pin<&mut Option<Sleep>> {
+        self.get_mut().as_mut()
+    }
+}
+
 pin_project_lite::pin_project! {
     /// The future of [`timeout`]: `call` under a time limit.
     #[must_use = "futures do nothing unless awaited"]
-    pub struct TimeLimit<'m, F, E> {
+    pub struct TimeLimit<'m, F, E, S = Option<Sleep>> {
         #[pin]
         call: F,
         // Armed on the call's first wait.
         #[pin]
-        sleep: Option<Sleep>,
+        sleep: S,
         limit: Option<Duration>,
         metrics: &'m Metrics,
         convert: fn(TimedOut) -> E,
     }
 }
 
-impl<'m, F, E> TimeLimit<'m, F, E> {
+impl<'m, F, E, S> TimeLimit<'m, F, E, S> {
     /// `call` under `limit` (none: no limit), counted in `metrics`, failing
-    /// with `convert`.
+    /// with `convert`, its timer kept in `sleep` (empty).
     pub(crate) fn new(
         limit: Option<Duration>,
         metrics: &'m Metrics,
         convert: fn(TimedOut) -> E,
+        sleep: S,
         call: F,
     ) -> Self {
         TimeLimit {
             call,
-            sleep: None,
+            sleep,
             limit,
             metrics,
             convert,
@@ -80,32 +118,37 @@ impl<'m, F, E> TimeLimit<'m, F, E> {
     }
 }
 
-impl<T, E, F: Future<Output = Result<T, E>>> Future for TimeLimit<'_, F, E> {
+impl<T, E, F: Future<Output = Result<T, E>>, S: TimerSlot> Future for TimeLimit<'_, F, E, S> {
     type Output = Result<T, E>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
+        let this = self.project();
+        let mut sleep = this.sleep.timer();
         if let Poll::Ready(out) = this.call.poll(cx) {
+            // A lent slot is left empty for the next attempt.
+            if sleep.is_some() {
+                sleep.set(None);
+            }
             return Poll::Ready(out);
         }
         let Some(limit) = *this.limit else {
             return Poll::Pending;
         };
-        if this.sleep.is_none() {
+        if sleep.is_none() {
             // The first wait: a call that never waits needs no timer.
             timer::check(this.metrics.name());
             // A limit too far off to represent never fires.
             match tokio::time::Instant::now().checked_add(limit) {
-                Some(at) => this.sleep.set(Some(timer::sleep_until(at))),
+                Some(at) => sleep.set(Some(timer::sleep_until(at))),
                 None => {
                     *this.limit = None;
                     return Poll::Pending;
                 }
             }
         }
-        let sleep = this.sleep.as_pin_mut().expect("armed above");
-        ready!(sleep.poll(cx));
+        ready!(sleep.as_mut().as_pin_mut().expect("armed above").poll(cx));
+        sleep.set(None);
         timed_out(this.metrics, limit);
         Poll::Ready(Err((this.convert)(TimedOut::new(limit))))
     }

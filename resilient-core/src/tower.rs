@@ -470,7 +470,9 @@ where
     fn call(&mut self, request: Req) -> Self::Future {
         let sent = self.inner.call(request);
         let (limit, metrics) = (self.limit, self.metrics.clone());
-        Box::pin(async move { TimeLimit::new(Some(limit), &metrics, S::Error::from, sent).await })
+        Box::pin(
+            async move { TimeLimit::new(Some(limit), &metrics, S::Error::from, None, sent).await },
+        )
     }
 }
 

@@ -111,13 +111,14 @@ impl<'a> Expansion<'a> {
     //   async fn f(x: String) -> Result<u8, E> {
     //       let metrics = { static METRICS: Metrics = ..; submit!(..); &METRICS };
     //       let breaker = { static BREAKER: CircuitBreaker = ..; submit!(..); &BREAKER };
+    //       let mut timer = pin!(timer_slot());
     //       let mut call = Call::new(metrics);
     //       let result = {
     //           let mut retry = Retrying::new(&POLICY, &mut call);
     //           loop {
     //               let x = fresh(&x);
     //               let out = retry.untimed(&mut call, breaker_call(breaker, ..,
-    //                   timeout(1s, metrics, .., async { body }))).await;
+    //                   timeout_in(timer.as_mut(), 1s, metrics, .., async { body }))).await;
     //               match after(&mut retry, &mut call, out, &ByTransient) {
     //                   Step::Done(r) => break r,
     //                   Step::Retry(d) => sleep(d).await,
@@ -138,10 +139,18 @@ impl<'a> Expansion<'a> {
             ..
         } = self;
         let mut future = self.body();
-        if let Some(t) = &layers.timeout {
-            future = self.timeout(t, future);
-        }
         let mut setup = TokenStream::new();
+        if let Some(t) = &layers.timeout {
+            // Run more than once, the time limit keeps its timer in a slot
+            // of the call's, lent to each attempt: the attempt's future,
+            // built and moved on every attempt, stays small.
+            let slot = layers.reruns().map(|_| {
+                let slot = local("timer");
+                setup.extend(quote!(let mut #slot = ::core::pin::pin!(#rt::timer_slot());));
+                slot
+            });
+            future = self.timeout(t, slot.as_ref(), future);
+        }
         // `retry_on`'s check, made once: the retry and the breaker both ask it.
         // The closure calls the path against the function's `T`, so that
         // a wrong signature is one error, at the path.
@@ -279,8 +288,8 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// `#[timeout]` around `future`.
-    fn timeout(&self, t: &TimeoutArgs, future: TokenStream) -> TokenStream {
+    /// `#[timeout]` around `future`, with its timer in `slot` if given.
+    fn timeout(&self, t: &TimeoutArgs, slot: Option<&Ident>, future: TokenStream) -> TokenStream {
         let Expansion {
             rt,
             rt_at_error,
@@ -290,7 +299,12 @@ impl<'a> Expansion<'a> {
         } = self;
         let limit = args::duration_tokens(rt, t.limit);
         let convert = quote_spanned!(*err_span=> #rt_at_error::timed_out());
-        quote!(#rt::timeout(#limit, #metrics, #convert, #future))
+        match slot {
+            Some(slot) => {
+                quote!(#rt::timeout_in(#slot.as_mut(), #limit, #metrics, #convert, #future))
+            }
+            None => quote!(#rt::timeout(#limit, #metrics, #convert, #future)),
+        }
     }
 
     /// `#[circuit_breaker]` around `future`: the statements that find the
@@ -393,11 +407,19 @@ impl<'a> Expansion<'a> {
             local("retry"),
             local("out"),
         );
-        let attempt = if retry.is_timed() {
+        let (slot, attempt) = if retry.is_timed() {
             let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
-            quote!(#state.attempt(&mut #call, #convert, #future))
+            // Its timer in a slot lent to each attempt, as `#[timeout]`'s.
+            let slot = local("attempt_timer");
+            (
+                quote!(let mut #slot = ::core::pin::pin!(#rt::timer_slot());),
+                quote!(#rt::attempt_in(&#state, &mut #call, #convert, #slot.as_mut(), #future)),
+            )
         } else {
-            quote!(#state.untimed(&mut #call, #future))
+            (
+                TokenStream::new(),
+                quote!(#state.untimed(&mut #call, #future)),
+            )
         };
         // With `retry_if`, the error's own hints are kept when it has them
         // (`E: Transient`): method resolution picks `KeepHints` then.
@@ -451,6 +473,7 @@ impl<'a> Expansion<'a> {
             let #policy: &#rt::RetryPolicy = #policy_value;
             #classifier
             let mut #state = #rt::Retrying::new(#policy, &mut #call);
+            #slot
             loop {
                 #(#rebinds)*
                 let #out = #attempt.await;

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use super::RetryPolicy;
 use crate::context::{Call, Scoped};
 use crate::metrics::Metrics;
-use crate::timeout::TimeLimit;
+use crate::timeout::{TimeLimit, TimerSlot};
 use crate::{
     rng, AcceptAll, ByTransient, Classify, ClassifyResult, Show, Step, TimedOut, Transient, Verdict,
 };
@@ -88,11 +88,26 @@ impl<'p> Retrying<'p> {
     where
         F: Future<Output = Result<T, E>>,
     {
+        self.attempt_in(call, convert, None, attempt)
+    }
+
+    /// [`attempt`](Self::attempt), its timer kept in `slot`.
+    #[inline]
+    pub(crate) fn attempt_in<'c, F, T, E, S: TimerSlot>(
+        &self,
+        call: &'c mut Call<'_>,
+        convert: fn(TimedOut) -> E,
+        slot: S,
+        attempt: F,
+    ) -> TimeLimit<'c, Scoped<'c, F>, E, S>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
         let limit = self.attempt_limit(call);
         let metrics = call.metrics();
         let scoped = call.scope(attempt);
         trace_attempt(metrics, scoped.number());
-        TimeLimit::new(limit, metrics, convert, scoped)
+        TimeLimit::new(limit, metrics, convert, slot, scoped)
     }
 
     /// Runs one attempt with the call's attempt current, under no time
