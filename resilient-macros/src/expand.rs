@@ -62,6 +62,12 @@ fn local(name: &str) -> Ident {
     Ident::new(&format!("__resilient_{name}"), Span::mixed_site())
 }
 
+/// `let mut slot = pin!(None)`: an empty timer slot for one attempt's time
+/// limit, declared in the block that awaits the attempt.
+fn timer_slot(rt: &TokenStream, slot: &Ident) -> TokenStream {
+    quote!(let mut #slot = ::core::pin::pin!(#rt::timer_slot());)
+}
+
 /// A hygienic local placed at `span`, where rustc reports an unmet bound
 /// on the value it holds.
 fn local_at(name: &str, span: Span) -> Ident {
@@ -111,14 +117,16 @@ impl<'a> Expansion<'a> {
     //   async fn f(x: String) -> Result<u8, E> {
     //       let metrics = { static METRICS: Metrics = ..; submit!(..); &METRICS };
     //       let breaker = { static BREAKER: CircuitBreaker = ..; submit!(..); &BREAKER };
-    //       let mut timer = pin!(timer_slot());
     //       let mut call = Call::new(metrics);
     //       let result = {
     //           let mut retry = Retrying::new(&POLICY, &mut call);
     //           loop {
     //               let x = fresh(&x);
-    //               let out = retry.untimed(&mut call, breaker_call(breaker, ..,
-    //                   timeout_in(timer.as_mut(), 1s, metrics, .., async { body }))).await;
+    //               let out = {
+    //                   let mut timer = pin!(timer_slot());
+    //                   retry.untimed(&mut call, breaker_call(breaker, ..,
+    //                       timeout_in(timer.as_mut(), 1s, metrics, .., async { body }))).await
+    //               };
     //               match after(&mut retry, &mut call, out, &ByTransient) {
     //                   Step::Done(r) => break r,
     //                   Step::Retry(d) => sleep(d).await,
@@ -139,18 +147,21 @@ impl<'a> Expansion<'a> {
             ..
         } = self;
         let mut future = self.body();
-        let mut setup = TokenStream::new();
+        // Statements before each attempt's await, in the same block.
+        let mut before_attempt = TokenStream::new();
         if let Some(t) = &layers.timeout {
             // Run more than once, the time limit keeps its timer in a slot
-            // of the call's, lent to each attempt: the attempt's future,
-            // built and moved on every attempt, stays small.
+            // beside the attempt's future rather than in it: that future is
+            // built and moved on every attempt, and the slot overlaps the
+            // backoff's timer in the call's state.
             let slot = layers.reruns().map(|_| {
                 let slot = local("timer");
-                setup.extend(quote!(let mut #slot = ::core::pin::pin!(#rt::timer_slot());));
+                before_attempt.extend(timer_slot(rt, &slot));
                 slot
             });
             future = self.timeout(t, slot.as_ref(), future);
         }
+        let mut setup = TokenStream::new();
         // `retry_on`'s check, made once: the retry and the breaker both ask it.
         // The closure calls the path against the function's `T`, so that
         // a wrong signature is one error, at the path.
@@ -180,13 +191,15 @@ impl<'a> Expansion<'a> {
         let mut rebinds = rebinds;
         let mut value = match &layers.retry {
             Some(retry) => {
-                let value = self.retry(retry, future, rebinds, check.as_ref());
+                let value = self.retry(retry, future, before_attempt, rebinds, check.as_ref());
                 rebinds = &[];
                 value
             }
             // Run again by a heal round or a tier: each run in the call's
             // attempt, for its number and key.
-            None if layers.reruns().is_some() => quote!(#call.scope(#future).await),
+            None if layers.reruns().is_some() => {
+                quote!({ #before_attempt #call.scope(#future).await })
+            }
             // Run once: no attempt to tell of, and no swap on each poll
             // (the runtime may give it the call's span).
             None => quote!(#rt::once!(#call, #future).await),
@@ -389,6 +402,7 @@ impl<'a> Expansion<'a> {
         &self,
         retry: &RetryArgs,
         future: TokenStream,
+        mut before_attempt: TokenStream,
         rebinds: &[TokenStream],
         check: Option<&Ident>,
     ) -> TokenStream {
@@ -407,19 +421,14 @@ impl<'a> Expansion<'a> {
             local("retry"),
             local("out"),
         );
-        let (slot, attempt) = if retry.is_timed() {
+        let attempt = if retry.is_timed() {
             let convert = quote_spanned!(err_span=> #rt_at_error::timed_out());
-            // Its timer in a slot lent to each attempt, as `#[timeout]`'s.
+            // Its timer in a slot beside the attempt, as `#[timeout]`'s.
             let slot = local("attempt_timer");
-            (
-                quote!(let mut #slot = ::core::pin::pin!(#rt::timer_slot());),
-                quote!(#rt::attempt_in(&#state, &mut #call, #convert, #slot.as_mut(), #future)),
-            )
+            before_attempt.extend(timer_slot(rt, &slot));
+            quote!(#rt::attempt_in(&#state, &mut #call, #convert, #slot.as_mut(), #future))
         } else {
-            (
-                TokenStream::new(),
-                quote!(#state.untimed(&mut #call, #future)),
-            )
+            quote!(#state.untimed(&mut #call, #future))
         };
         // With `retry_if`, the error's own hints are kept when it has them
         // (`E: Transient`): method resolution picks `KeepHints` then.
@@ -473,10 +482,9 @@ impl<'a> Expansion<'a> {
             let #policy: &#rt::RetryPolicy = #policy_value;
             #classifier
             let mut #state = #rt::Retrying::new(#policy, &mut #call);
-            #slot
             loop {
                 #(#rebinds)*
-                let #out = #attempt.await;
+                let #out = { #before_attempt #attempt.await };
                 match #decide {
                     #rt::Step::Done(#result) => break #result,
                     #rt::Step::Retry(#delay) => #rt::sleep(#delay).await,
