@@ -416,7 +416,7 @@ impl<H: Head> CircuitBreaker<H> {
     /// The common case of [`admit`](Self::admit), or `None`.
     #[inline]
     fn admit_closed(&self) -> Option<Ticket> {
-        if self.head.policy().resolved.slow_call.is_some() {
+        if self.policy().resolved.slow_call.is_some() {
             return None;
         }
         let epoch = self.core.closed_epoch()?;
@@ -430,12 +430,12 @@ impl<H: Head> CircuitBreaker<H> {
     fn admit_slowly(&self) -> Result<Ticket, Rejected> {
         let (admit, change) = self
             .core
-            .acquire(clock::now, self.head.policy().resolved.half_open)?;
+            .acquire(clock::now, self.policy().resolved.half_open)?;
         // The ticket is made before the listeners run: whatever they do,
         // the caller holds its permit and gives it back if dropped.
         let ticket = Ticket {
             admit,
-            started: match self.head.policy().resolved.slow_call {
+            started: match self.policy().resolved.slow_call {
                 Some(_) => clock::now(),
                 None => 0,
             },
@@ -451,7 +451,7 @@ impl<H: Head> CircuitBreaker<H> {
     /// slot.
     #[inline(always)]
     pub(crate) fn settle(&self, ticket: Ticket, failed: bool) {
-        let r = &self.head.policy().resolved;
+        let r = &self.policy().resolved;
         if let (false, Admit::Call { epoch }, None, Some(_)) =
             (failed, ticket.admit, r.slow_call, r.threshold)
         {
@@ -477,7 +477,7 @@ impl<H: Head> CircuitBreaker<H> {
             Rejected::Until(until) => {
                 Some(Duration::from_nanos(until.saturating_sub(clock::now())))
             }
-            Rejected::Opening => Some(self.head.policy().grown_cooldown(self.core.reopens())),
+            Rejected::Opening => Some(self.policy().grown_cooldown(self.core.reopens())),
             Rejected::Probing => Some(Duration::ZERO),
             Rejected::Isolated => None,
         };
@@ -488,13 +488,13 @@ impl<H: Head> CircuitBreaker<H> {
     #[inline(never)]
     fn finish(&self, ticket: Ticket, failed: bool) {
         let Ticket { admit, started } = ticket;
-        let r = &self.head.policy().resolved;
+        let r = &self.policy().resolved;
         let slow = r
             .slow_call
             .is_some_and(|limit| clock::now().saturating_sub(started) > nanos(limit));
         // Without a slow rate of their own, slow calls are failures: in the
         // figures as in the state.
-        let failure = failed || (slow && self.head.policy().slow_is_failure());
+        let failure = failed || (slow && self.policy().slow_is_failure());
         if failure {
             self.failures.fetch_add(1, Relaxed);
         } else {
@@ -538,7 +538,7 @@ impl<H: Head> CircuitBreaker<H> {
         if self.core.closed_epoch() != Some(epoch) {
             return;
         }
-        let r = &self.head.policy().resolved;
+        let r = &self.policy().resolved;
         let now = match r.window {
             Window::Time(_) => clock::now(),
             Window::Calls(_) => 0,
@@ -572,8 +572,8 @@ impl<H: Head> CircuitBreaker<H> {
     /// The cooldown after `reopens` failed probes in a row, with jitter;
     /// saturating at what `u64` nanoseconds hold.
     fn cooldown(&self, reopens: u32) -> Duration {
-        let base = self.head.policy().grown_cooldown(reopens);
-        let jitter = self.head.policy().resolved.cooldown_jitter;
+        let base = self.policy().grown_cooldown(reopens);
+        let jitter = self.policy().resolved.cooldown_jitter;
         if jitter == 0.0 {
             return base;
         }
@@ -663,7 +663,7 @@ impl<H: Head> CircuitBreaker<H> {
     /// # }
     /// ```
     pub fn snapshot(&self) -> BreakerSnapshot {
-        let r = &self.head.policy().resolved;
+        let r = &self.policy().resolved;
         let successes = self.hot.sum(SUCCESSES);
         let failures = self.failures.load(Relaxed);
         let state = self.state();
