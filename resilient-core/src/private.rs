@@ -202,16 +202,16 @@ pub fn timeout<'m, T, E, F: Future<Output = Result<T, E>>>(
     TimeLimit::new(Some(limit), metrics, convert, None, call)
 }
 
-/// The call's timer slot, empty: lent to the time limit of each attempt
-/// by [`timeout_in`].
+/// An empty timer slot, declared beside an attempt's future and lent to
+/// its time limit by [`timeout_in`] or [`attempt_in`].
 #[inline]
 pub fn timer_slot() -> Option<Sleep> {
     None
 }
 
 /// `#[timeout]` under a layer that runs the body again: the call under
-/// `limit`, its timer kept in the call's `slot`, so that the future built
-/// for each attempt stays small enough to move without a `memcpy`.
+/// `limit`, its timer kept in `slot`, so that the future built for each
+/// attempt stays small enough to move without a `memcpy`.
 #[inline]
 pub fn timeout_in<'m, 's, T, E, F: Future<Output = Result<T, E>>>(
     slot: Pin<&'s mut Option<Sleep>>,
@@ -223,8 +223,8 @@ pub fn timeout_in<'m, 's, T, E, F: Future<Output = Result<T, E>>>(
     TimeLimit::new(Some(limit), metrics, convert, slot, call)
 }
 
-/// [`Retrying::attempt`], its timer kept in the call's `slot`, as
-/// [`timeout_in`] keeps a `#[timeout]`'s.
+/// [`Retrying::attempt`], its timer kept in `slot`, as [`timeout_in`]
+/// keeps a `#[timeout]`'s.
 #[inline]
 pub fn attempt_in<'c, 's, T, E, F: Future<Output = Result<T, E>>>(
     retry: &Retrying<'_>,

@@ -47,14 +47,13 @@ where
 static UNNAMED: Metrics = Metrics::new("timeout", "");
 
 /// Where a [`TimeLimit`] keeps its timer: in its own future
-/// (`Option<Sleep>`, what [`timeout`] makes), or in a slot the caller owns
-/// and lends to each attempt in turn (`Pin<&mut Option<Sleep>>`), which
-/// keeps the 96-byte timer out of the future that is built, and moved, on
-/// every attempt.
+/// (`Option<Sleep>`, what [`timeout`] makes), or in a slot the caller
+/// declares beside it and lends it (`Pin<&mut Option<Sleep>>`), which keeps
+/// the 96-byte timer out of a future that is built, and moved, on every
+/// attempt.
 ///
 /// ```
 /// use std::pin::pin;
-/// use std::time::Duration;
 /// use resilient_core::timeout::TimerSlot;
 /// use resilient_core::timer::Sleep;
 ///
