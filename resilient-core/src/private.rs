@@ -12,8 +12,7 @@ pub use resilient_spec as spec;
 pub use resilient_spec::Value;
 
 pub use crate::circuit_breaker::{
-    BreakerCall, BreakerConfig, BreakerPolicy, CircuitBreaker, Head, KeyedBreaker, KeyedBreakers,
-    SharedBreaker, Window,
+    BreakerCall, BreakerConfig, BreakerPolicy, CircuitBreaker, KeyedBreakers, SharedBreaker, Window,
 };
 pub use crate::context::{Call, Scoped};
 pub use crate::fallback::{Tier as FallbackTier, Tiers};
@@ -36,6 +35,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::circuit_breaker::{Head, KeyedBreaker};
 use crate::{Classify, Verdict};
 
 /// The error types the layers can log: those with `Display`. It exists for

@@ -113,8 +113,9 @@ pub trait Head: sealed::Sealed + Send + Sync + 'static {
     fn module(&self) -> &str;
     /// The breaker's settings.
     fn policy(&self) -> &BreakerPolicy;
-    /// One of many breakers under one name: exported without a state
-    /// gauge, which one name could not show for many breakers.
+    /// One of many breakers under one name: it counts into shared atomics
+    /// (striped slots would cost 4 KiB a key), and is exported without a
+    /// state gauge, which one name could not show for many breakers.
     #[doc(hidden)]
     const PER_KEY: bool;
 }
@@ -282,7 +283,7 @@ impl CircuitBreaker {
 
     loom_const_fn! {
         fn with_name(name: Name, module: &'static str, policy: BreakerPolicy) -> CircuitBreaker {
-            CircuitBreaker::with_head(Owned { name, module, policy }, Counters::new())
+            CircuitBreaker::with_head(Owned { name, module, policy })
         }
     }
 
@@ -311,22 +312,15 @@ impl CircuitBreaker {
     }
 }
 
-impl KeyedBreaker {
-    /// One of the per-key breakers sharing `head`.
-    pub(crate) fn for_key(head: SharedHead) -> KeyedBreaker {
-        // Two shared atomics rather than striped slots of 4 KiB a key.
-        CircuitBreaker::with_head(head, Counters::shared())
-    }
-}
-
 impl<H: Head> CircuitBreaker<H> {
     loom_const_fn! {
-        fn with_head(head: H, hot: Counters<2>) -> CircuitBreaker<H> {
+        /// A closed breaker with `head`'s name and policy.
+        pub(crate) fn with_head(head: H) -> CircuitBreaker<H> {
             CircuitBreaker {
                 head,
                 core: Core::new(),
                 window: Calls::new(),
-                hot,
+                hot: if H::PER_KEY { Counters::shared() } else { Counters::new() },
                 failures: AtomicU64::new(0),
                 slow: AtomicU64::new(0),
                 transitions: AtomicU64::new(0),

@@ -186,9 +186,15 @@ pub struct KeyedBreakers {
     module: &'static str,
     policy: BreakerPolicy,
     capacity: usize,
-    /// The name and policy every key's breaker shares, made with the map.
-    head: OnceLock<SharedHead>,
-    map: OnceLock<RwLock<HashMap<u64, Entry, FixedState>>>,
+    keys: OnceLock<Keys>,
+}
+
+/// Made on first use: the map of keys, and the name and policy every key's
+/// breaker shares.
+#[derive(Debug)]
+struct Keys {
+    head: SharedHead,
+    map: RwLock<HashMap<u64, Entry, FixedState>>,
 }
 
 #[derive(Debug)]
@@ -226,8 +232,7 @@ impl KeyedBreakers {
             module,
             policy,
             capacity: if capacity == 0 { 1 } else { capacity },
-            head: OnceLock::new(),
-            map: OnceLock::new(),
+            keys: OnceLock::new(),
         }
     }
 
@@ -236,10 +241,16 @@ impl KeyedBreakers {
         self.name
     }
 
+    fn keys(&self) -> &Keys {
+        self.keys.get_or_init(|| Keys {
+            head: SharedHead::new(self.name, self.module, self.policy),
+            // The keys are hashes already; any fast mix will do.
+            map: RwLock::new(HashMap::with_hasher(FixedState::with_seed(0))),
+        })
+    }
+
     fn map(&self) -> &RwLock<HashMap<u64, Entry, FixedState>> {
-        // The keys are hashes already; any fast mix will do.
-        self.map
-            .get_or_init(|| RwLock::new(HashMap::with_hasher(FixedState::with_seed(0))))
+        &self.keys().map
     }
 
     /// The breaker for `key`, made on first use. Keys are told apart by a
@@ -283,10 +294,7 @@ impl KeyedBreakers {
                 map.remove(&k);
             }
         }
-        let head = self
-            .head
-            .get_or_init(|| SharedHead::new(self.name, self.module, self.policy));
-        let breaker = Arc::new(KeyedBreaker::for_key(head.clone()));
+        let breaker = Arc::new(KeyedBreaker::with_head(self.keys().head.clone()));
         map.insert(
             hash,
             Entry {
